@@ -145,9 +145,17 @@ class SourceRelease:
 
     ``parents`` holds child -> parent edges for readers whose format keeps the hierarchy
     apart from the disorder records (product3); other readers fill ``Disorder.parents``.
+    ``labels`` names the codes that are only known as someone's parent. ``extra_infos``
+    names the other sources merged in (e.g. product3 files); ``infos`` lists them all.
     """
 
     disorders: dict[int, Disorder]
     info: ReleaseInfo
     parents: dict[int, tuple[int, ...]] = field(default_factory=dict)
     labels: dict[int, str] = field(default_factory=dict)
+    extra_infos: tuple[ReleaseInfo, ...] = ()
+
+    @property
+    def infos(self) -> tuple[ReleaseInfo, ...]:
+        """Every source of this release, the primary one first."""
+        return (self.info, *self.extra_infos)

@@ -44,8 +44,9 @@ _TRANSLATE.update({ord(c): '"' for c in _DOUBLE_QUOTES})
 _TRANSLATE.update({ord(c): None for c in _INVISIBLE})
 _TRANSLATE[ord("\u0130")] = "i"  # İ: Turkish dotted capital I folds to plain i
 
-#: Runs that need the careful path: anything but printable ASCII and lone spaces.
-_SPECIAL = re.compile(r"[^\x21-\x7e]{2,}|[^\x21-\x7e ]")
+#: Runs that need the careful path: anything but printable ASCII and lone spaces. The grave
+#: accent is printable ASCII but a single quote in the table, so it takes the careful path too.
+_SPECIAL = re.compile(r"[^\x21-\x5f\x61-\x7e]{2,}|[^\x21-\x5f\x61-\x7e ]")
 _SPACES = re.compile(" {2,}")
 _ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 
@@ -143,14 +144,23 @@ class _Builder:
             self.add(" ", src_start, src_end, linear=False)
 
 
+@lru_cache(maxsize=4096)
 def _is_continuation(char: str) -> bool:
-    """Characters that belong to the preceding cluster: marks, invisibles, Hangul V/T jamo."""
-    return _is_mark(char) or char in _INVISIBLE
+    """Characters that belong to the preceding cluster: marks, invisibles, Hangul V/T jamo,
+    and characters whose NFKC form starts with one (half-width kana voicing marks ``ﾞ ﾟ``,
+    compatibility jamo ``ㅏ``), which NFKC composes with the character before them."""
+    if char in _INVISIBLE or _is_mark(char):
+        return True
+    nfkc = unicodedata.normalize("NFKC", char)
+    return bool(nfkc) and _is_mark(nfkc[0])
 
 
 @lru_cache(maxsize=4096)
 def _fold(cluster: str) -> str:
-    text = unicodedata.normalize("NFKC", cluster.translate(_TRANSLATE))
+    # NFC first, so that canonically equal forms meet the table alike (``I\u0307`` is ``İ``,
+    # GREEK OXIA is ``´``); the table before NFKC, which would make ``´`` a space and a mark.
+    text = unicodedata.normalize("NFC", cluster).translate(_TRANSLATE)
+    text = unicodedata.normalize("NFKC", text)
     text = unicodedata.normalize("NFKC", text.casefold()).translate(_TRANSLATE)
     text = "".join(" " if c.isspace() else c for c in text)
     return _SPACES.sub(" ", text)

@@ -1,0 +1,175 @@
+"""The ``mmrare`` command: ``mmrare ontology stats|show|search|aliases|fetch``.
+
+Exit codes: 0 success, 1 findings (later commands), 2 usage or I/O error. Machine output
+(``--json``) goes to stdout, diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from .errors import MMRareError
+
+__all__ = ["main", "run"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--orphanet",
+        metavar="PATH",
+        help="Orphanet release: a file or folder (ORPHApackets, product1, ORDO OWL, nomenclature "
+        "TSV; gzip accepted). Default: $MMRARE_ORPHANET, else the embedded sample.",
+    )
+    parser.add_argument(
+        "--aliases",
+        metavar="TSV",
+        action="append",
+        default=[],
+        help="extra alias file (code and term columns; e.g. the Orphanet name history). Repeatable.",
+    )
+    parser.add_argument(
+        "--classifications",
+        action="store_true",
+        help="merge the product3 classification files found beside the release",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="parse the source again")
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mmrare", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    onto = commands.add_parser("ontology", help="inspect an Orphanet release and its aliases")
+    sub = onto.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    stats = sub.add_parser("stats", help="counts of disorders, names, aliases per rule")
+    _source_options(stats)
+    show = sub.add_parser("show", help="one disorder: names, type, parents, category")
+    show.add_argument("code", help="ORPHA code (1775, ORPHA:1775, Orphanet_1775)")
+    _source_options(show)
+    search = sub.add_parser("search", help="fuzzy search over every alias")
+    search.add_argument("text")
+    search.add_argument("-k", type=int, default=10, help="number of hits (default 10)")
+    _source_options(search)
+    aliases = sub.add_parser("aliases", help="every alias of a disorder with the rule that made it")
+    aliases.add_argument("code")
+    _source_options(aliases)
+    fetch = sub.add_parser("fetch", help="download the current release from Orphadata")
+    fetch.add_argument("--dest", metavar="DIR", help="folder (default: the cache folder)")
+    fetch.add_argument("--url", help="download from this URL instead of Orphadata's")
+    fetch.add_argument("--force", action="store_true", help="download even when present")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return _dispatch(args)
+    except MMRareError as exc:
+        print(f"mmrare: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"mmrare: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def run() -> None:
+    """Console-script entry point."""
+    raise SystemExit(main())
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.action == "fetch":
+        from .fetch import fetch_release
+
+        kwargs: dict[str, Any] = {"force": args.force}
+        if args.url:
+            kwargs["url"] = args.url
+        path = fetch_release(args.dest, **kwargs)
+        print(path)
+        return EXIT_OK
+    ontology = _load(args)
+    handler = {"stats": _stats, "show": _show, "search": _search, "aliases": _aliases}[args.action]
+    handler(ontology, args)
+    return EXIT_OK
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from .ontology import load
+
+    return load(
+        args.orphanet,
+        aliases=args.aliases,
+        classifications=args.classifications,
+        cache=not args.no_cache,
+    )
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+
+
+def _stats(ontology: Any, args: argparse.Namespace) -> None:
+    stats = ontology.stats()
+    a = stats["aliases"]
+    lines = [
+        *(f"source      {r}" for r in stats["release"]),
+        f"disorders   {stats['disorders']}  (names {stats['names']}, synonyms {stats['synonyms']})",
+        f"aliases     {a['aliases']}  (per disorder: mean {a['per_code_mean']}, max {a['per_code_max']})",
+        f"shared      {a['shared_forms']} forms belong to several codes",
+        f"dropped     {a['dropped']} generic forms, {a['ambiguous_initialisms']} ambiguous initialisms, "
+        f"{a['shadowed_former_names']} former names shadowed, {a['unknown_codes']} unknown codes",
+        "per rule:",
+        *(f"  {rule:<32} {n}" for rule, n in a["per_rule"].items()),
+        *(f"note: {n}" for n in stats["notes"][:20]),
+    ]
+    _emit(args, stats, "\n".join(lines))
+
+
+def _show(ontology: Any, args: argparse.Namespace) -> None:
+    d = ontology.get(args.code)
+    data = {
+        **asdict(d),
+        "curie": d.curie,
+        "parents": [f"{p.curie} {p.name}" for p in ontology.parents(d.code)],
+        "children": [f"{c.curie} {c.name}" for c in ontology.children(d.code)],
+        "category": [f"{c.curie} {c.name}" for c in ontology.category(d.code)],
+    }
+    lines = [f"{d.curie}  {d.name}", f"type        {d.disorder_type} ({d.group})"]
+    lines += [f"synonym     {s}" for s in d.synonyms]
+    lines += [f"{key:<11} {v}" for key in ("parents", "children", "category") for v in data[key]]
+    lines += [f"omim        {', '.join(d.omim)}"] if d.omim else []
+    lines += [f"genes       {', '.join(d.genes)}"] if d.genes else []
+    _emit(args, data, "\n".join(lines))
+
+
+def _search(ontology: Any, args: argparse.Namespace) -> None:
+    hits = ontology.search(args.text, k=args.k)
+    data = [{"code": h.disorder.curie, "name": h.disorder.name, "score": round(h.score, 1), "matched": h.matched} for h in hits]
+    lines = [f"{h['score']:>6}  {h['code']:<14} {h['name']}  [{h['matched']}]" for h in data]
+    _emit(args, data, "\n".join(lines) or "no match")
+
+
+def _aliases(ontology: Any, args: argparse.Namespace) -> None:
+    d = ontology.get(args.code)
+    table = ontology.aliases.for_code(d.code)
+    data = [asdict(a) for a in table]
+    width = max((len(a.form) for a in table), default=10)
+    lines = [f"{d.curie}  {d.name}: {len(table)} aliases"]
+    lines += [
+        f"  {a.form:<{width}}  {a.rule_id}{'  (case-sensitive)' if a.case_sensitive else ''}"
+        for a in table
+    ]
+    _emit(args, data, "\n".join(lines))
