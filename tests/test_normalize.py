@@ -9,6 +9,8 @@ make normalization hard.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import string
 import unicodedata
@@ -18,6 +20,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from conftest import SHARED_DATA, require
 from mmrare_core.normalize import Normalized, normalize, normalize_text
 
 # --------------------------------------------------------------------------------------------
@@ -87,6 +90,17 @@ def _spans(n: Normalized) -> list[tuple[int, int]]:
     return [n.source_span(i, i + 1) for i in range(len(n.text))]
 
 
+def _renormalizes(n: Normalized, a: int, b: int, s: int, e: int) -> bool:
+    """``normalize(source[s:e])`` gives back ``n.text[a:b]``.
+
+    One exception: output that starts with a space after a space (``¨`` is `` \u0308``)
+    loses that space to the run before it, as white space collapses across clusters.
+    """
+    again = normalize(n.source[s:e]).text
+    expected = n.text[a:b]
+    return again == expected or (again == " " + expected and a > 0 and n.text[a - 1] == " ")
+
+
 def _clusters(n: Normalized) -> list[tuple[int, int, int, int]]:
     """Maximal runs of output characters with the same source span: (out_a, out_b, s, e)."""
     result: list[tuple[int, int, int, int]] = []
@@ -137,9 +151,9 @@ def test_a_white_space_run_lies_inside_the_span_of_one_output_space(text: str) -
         a, b = run.span()
         if b < len(text) and _is_attached(text[b]):
             continue  # the last white-space character carries the marks that follow it
-        assert any(
-            n.text[i] == " " and s <= a and b <= e for i, (s, e) in enumerate(spans)
-        ), f"run {a}:{b} not inside one output space"
+        assert any(n.text[i] == " " and s <= a and b <= e for i, (s, e) in enumerate(spans)), (
+            f"run {a}:{b} not inside one output space"
+        )
 
 
 @given(texts)
@@ -147,12 +161,7 @@ def test_a_white_space_run_lies_inside_the_span_of_one_output_space(text: str) -
 def test_each_cluster_renormalizes_to_its_output(text: str) -> None:
     n = normalize(text)
     for a, b, s, e in _clusters(n):
-        again = normalize(text[s:e]).text
-        # A cluster whose fold starts with a space (``¨`` -> `` \u0308``) after a space
-        # loses that space to the run before it: white space collapses across clusters.
-        assert again == n.text[a:b] or (
-            again == " " + n.text[a:b] and a > 0 and n.text[a - 1] == " "
-        )
+        assert _renormalizes(n, a, b, s, e)
 
 
 @given(texts, st.data())
@@ -163,10 +172,7 @@ def test_a_span_between_cluster_boundaries_renormalizes_to_the_output_slice(
     bounds = sorted({0, len(n.text)} | {a for a, _, _, _ in _clusters(n)})
     i = data.draw(st.sampled_from(bounds))
     j = data.draw(st.sampled_from([b for b in bounds if b >= i]))
-    s, e = n.source_span(i, j)
-    again = normalize(text[s:e]).text
-    expected = n.text[i:j]
-    assert again == expected or (again == " " + expected and n.text[i - 1] == " ")
+    assert _renormalizes(n, i, j, *n.source_span(i, j))
 
 
 @given(texts)
@@ -240,7 +246,7 @@ def _interesting_characters() -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("base", ["", "a", "I", " ", "\u00a0", "ｶ", "가", "ᄀ"])
+@pytest.mark.parametrize("base", ["", "a", "I", "`", " ", "\u00a0", "ｶ", "가", "ᄀ"])
 def test_every_interesting_character_after_a_base_matches_the_reference(base: str) -> None:
     """Exhaustive over code points, so no composition across clusters can hide."""
     for char in _interesting_characters():
@@ -390,3 +396,21 @@ def test_normalized_is_frozen() -> None:
     n = normalize("abc")
     with pytest.raises(AttributeError):
         n.text = "x"  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------------------------
+# Real case reports
+
+
+@pytest.mark.realdata
+def test_real_case_reports_match_the_reference_and_map_back() -> None:
+    path = require(SHARED_DATA / "pmc_case_texts" / "t2s2_case_report_bodies.jsonl.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for _, line in zip(range(100), fh, strict=False)]
+    for text in texts:
+        n = normalize(text)
+        assert n.text == reference_normalize(text)
+        assert normalize(n.text).text == n.text
+        for a, b, s, e in _clusters(n):
+            if b - a > 1 or e - s > 1:  # the non-trivial clusters only, to stay fast
+                assert _renormalizes(n, a, b, s, e)

@@ -8,6 +8,9 @@ It folds only what never changes meaning (see DESIGN.md, Decisions):
 * soft hyphens and zero-width characters removed;
 * every run of white space as one space.
 
+Canonically equivalent inputs (``é`` and ``e\u0301``, ``İ`` and ``I\u0307``) give the same text,
+and normalizing twice changes nothing. Any ``str`` is accepted: lone surrogates pass through.
+
 Lexical variants (hyphen or space, folded diacritics, possessives, ...) are *alias rules*,
 not normalization, so that every match names the rule behind it.
 
@@ -38,15 +41,15 @@ _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\uff02"
 #: Characters removed outright: soft hyphen, zero-width space/joiners, word joiner, BOM.
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"
 
-_TRANSLATE = {ord(c): "-" for c in _DASHES}
+_TRANSLATE: dict[int, str | None] = {ord(c): "-" for c in _DASHES}
 _TRANSLATE.update({ord(c): "'" for c in _SINGLE_QUOTES})
 _TRANSLATE.update({ord(c): '"' for c in _DOUBLE_QUOTES})
 _TRANSLATE.update({ord(c): None for c in _INVISIBLE})
 _TRANSLATE[ord("\u0130")] = "i"  # İ: Turkish dotted capital I folds to plain i
 
-#: Runs that need the careful path: anything but printable ASCII and lone spaces. The grave
-#: accent is printable ASCII but a single quote in the table, so it takes the careful path too.
-_SPECIAL = re.compile(r"[^\x21-\x5f\x61-\x7e]{2,}|[^\x21-\x5f\x61-\x7e ]")
+#: Runs that need the careful path: anything but printable ASCII and lone spaces, and the
+#: grave accent, a quote in the table (a third branch: a two-range class scans 15% slower).
+_SPECIAL = re.compile(r"[^\x21-\x7e]{2,}|[^\x21-\x7e ]|`")
 _SPACES = re.compile(" {2,}")
 _ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 
