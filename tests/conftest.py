@@ -9,7 +9,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 #: ``../shared/data`` beside the checkout (CI and developers); absent in a user's fresh clone.
-SHARED_DATA = Path(os.environ.get("MMRARE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED_DATA = Path(
+    os.environ.get("MMRARE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 ORPHANET_DIR = SHARED_DATA / "orphanet"
 PACKETS = ORPHANET_DIR / "orphapackets_en_2025-12-09.jsonl.gz"
 NAME_HISTORY = ORPHANET_DIR / "orpha_name_history_2020-07_to_2025-12.tsv"
@@ -41,7 +43,9 @@ def name_history_path() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every test writes its ontology cache into a private folder, never into ~/.cache."""
     monkeypatch.setenv("MMRARE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.delenv("MMRARE_ORPHANET", raising=False)

@@ -40,7 +40,30 @@ _EXPORTS = {
     "fetch_release": "fetch",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "Alias",
+    "AliasRules",
+    "AliasTable",
+    "Disorder",
+    "ExtraAlias",
+    "FetchError",
+    "MMRareError",
+    "Normalized",
+    "Ontology",
+    "OntologyFormatError",
+    "ReleaseInfo",
+    "RuleFileError",
+    "SearchHit",
+    "UnknownCodeError",
+    "UnsafeXMLError",
+    "__version__",
+    "expand_aliases",
+    "fetch_release",
+    "load",
+    "normalize",
+    "normalize_text",
+    "parse_code",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .aliases import Alias, AliasRules, AliasTable, expand_aliases

@@ -53,7 +53,7 @@ _ALIAS_KINDS = {
     "table": ("pairs", "word_internal", "ignore_case", "at_end", "preserve_case", "acronyms"),
     "fold_diacritics": ("acronyms",),
     "numerals": ("direction", "acronyms"),
-    "possessive": ("heads", "acronyms"),
+    "possessive": ("heads", "not_suffixes", "acronyms"),
 }
 _SPECIFICITY_KINDS = {
     "stoplist": ("terms",),
@@ -151,11 +151,14 @@ _NUMERAL_LIKE = re.compile(
 )
 
 
-def _numeral_pattern(contexts: Iterable[str], acronym_context: str, maximum: int) -> re.Pattern[str]:
+def _numeral_pattern(
+    contexts: Iterable[str], acronym_context: str, maximum: int
+) -> re.Pattern[str]:
     romans = "|".join(sorted(_ROMAN[:maximum], key=len, reverse=True))
     words = "|".join(re.escape(c) for c in contexts)
     return re.compile(
-        rf"(?<![\w-])(?:(?P<ctx>(?i:{words}))(?P<sep>[ -]?)|(?P<acr>{acronym_context})(?P<asep>[ -]))"
+        rf"(?<![\w-])(?:(?P<ctx>(?i:{words}))(?P<sep>[ -]?)"
+        rf"|(?P<acr>{acronym_context})(?P<asep>[ -]))"
         rf"(?P<num>{romans}|\d{{1,2}})(?P<suf>[A-Za-z]?)(?![\w])"
     )
 
@@ -189,6 +192,7 @@ class AliasRules:
         self._stop: dict[str, str] = {}
         self._acronym_stop: dict[str, str] = {}
         self._generic: set[str] = set()
+        self._generic_id = "specificity_generic_token"
         for rule in spec["rules"]:
             if rule["kind"] == "stoplist":
                 self._stop.update((normalize_text(t), rule["id"]) for t in rule["terms"])
@@ -220,13 +224,19 @@ class AliasRules:
         if kind == "possessive":
             heads = "|".join(re.escape(h) for h in rule["heads"])
             pattern = re.compile(rf"^(?P<ep>[A-Z][a-z]+)(?P<rest> (?:{heads})\b.*)$")
-            return self._possessive(pattern)
+            return self._possessive(pattern, tuple(rule.get("not_suffixes", ())))
         raise AssertionError(kind)  # pragma: no cover - kinds are validated on read
 
-    def _possessive(self, pattern: re.Pattern[str]) -> Callable[[str], str | None]:
+    def _possessive(
+        self, pattern: re.Pattern[str], not_suffixes: tuple[str, ...]
+    ) -> Callable[[str], str | None]:
         def apply(form: str) -> str | None:
             match = pattern.match(form)
-            if not match or match["ep"].lower() in self._generic:
+            if (
+                not match
+                or match["ep"].lower() in self._generic
+                or match["ep"].endswith(not_suffixes)
+            ):
                 return None
             return f"{match['ep']}'s{match['rest']}"
 
@@ -234,7 +244,9 @@ class AliasRules:
 
     def _numeral_rule(self, direction: str) -> Callable[[str], str | None]:
         def replace(match: re.Match[str]) -> str:
-            ctx, sep = (match["ctx"], match["sep"]) if match["ctx"] else (match["acr"], match["asep"])
+            ctx, sep = (
+                (match["ctx"], match["sep"]) if match["ctx"] else (match["acr"], match["asep"])
+            )
             num, suffix = match["num"], match["suf"]
             if direction == "roman_to_arabic" and num in _ROMAN:
                 num = str(_ROMAN.index(num) + 1)
@@ -338,7 +350,9 @@ def _fold_diacritics(form: str) -> str | None:
 
 
 def _table_rule(rule: Mapping[str, Any]) -> Callable[[str], str | None]:
-    table = {a if not rule.get("ignore_case") else a.lower(): b for a, b in rule["pairs"]}
+    table: dict[str, str] = {
+        a if not rule.get("ignore_case") else a.lower(): b for a, b in rule["pairs"]
+    }
     alternatives = "|".join(re.escape(a) for a in sorted(table, key=len, reverse=True))
     if rule.get("at_end"):
         body = rf"(?<=.)(?:{alternatives})$"
@@ -354,7 +368,9 @@ def _table_rule(rule: Mapping[str, Any]) -> Callable[[str], str | None]:
         found = match.group(0)
         out = table[fold(found)]
         prefix = out[: len(out) - len(found)]
-        if out.lower().endswith(found.lower()) and match.string[: match.start()].lower().endswith(prefix):
+        if out.lower().endswith(found.lower()) and match.string[: match.start()].lower().endswith(
+            prefix
+        ):
             return found  # already the target spelling (leukaemia is not leuk+emia)
         return out[:1].upper() + out[1:] if preserve_case and found[:1].isupper() else out
 
@@ -573,10 +589,14 @@ def _drop_shadowed(
     """A current name of another code wins over a former or curated name (DESIGN.md)."""
     kept = []
     for alias in former:
-        other = owners.get(alias.form.casefold() if alias.case_sensitive else alias.key, set()) - {alias.code}
+        other = owners.get(alias.form.casefold() if alias.case_sensitive else alias.key, set()) - {
+            alias.code
+        }
         if other:
             report.shadowed_former_names.append(
-                Dropped(alias.form, alias.code, alias.rule_id, f"current name of ORPHA:{min(other)}")
+                Dropped(
+                    alias.form, alias.code, alias.rule_id, f"current name of ORPHA:{min(other)}"
+                )
             )
         else:
             kept.append(alias)

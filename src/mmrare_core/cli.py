@@ -32,7 +32,7 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
         metavar="TSV",
         action="append",
         default=[],
-        help="extra alias file (code and term columns; e.g. the Orphanet name history). Repeatable.",
+        help="extra alias file (code and term columns; e.g. the Orphanet name history); repeatable",
     )
     parser.add_argument(
         "--classifications",
@@ -127,9 +127,11 @@ def _stats(ontology: Any, args: argparse.Namespace) -> None:
     lines = [
         *(f"source      {r}" for r in stats["release"]),
         f"disorders   {stats['disorders']}  (names {stats['names']}, synonyms {stats['synonyms']})",
-        f"aliases     {a['aliases']}  (per disorder: mean {a['per_code_mean']}, max {a['per_code_max']})",
+        f"aliases     {a['aliases']}  "
+        f"(per disorder: mean {a['per_code_mean']}, max {a['per_code_max']})",
         f"shared      {a['shared_forms']} forms belong to several codes",
-        f"dropped     {a['dropped']} generic forms, {a['ambiguous_initialisms']} ambiguous initialisms, "
+        f"dropped     {a['dropped']} generic forms, "
+        f"{a['ambiguous_initialisms']} ambiguous initialisms, "
         f"{a['shadowed_former_names']} former names shadowed, {a['unknown_codes']} unknown codes",
         "per rule:",
         *(f"  {rule:<32} {n}" for rule, n in a["per_rule"].items()),
@@ -157,7 +159,15 @@ def _show(ontology: Any, args: argparse.Namespace) -> None:
 
 def _search(ontology: Any, args: argparse.Namespace) -> None:
     hits = ontology.search(args.text, k=args.k)
-    data = [{"code": h.disorder.curie, "name": h.disorder.name, "score": round(h.score, 1), "matched": h.matched} for h in hits]
+    data = [
+        {
+            "code": h.disorder.curie,
+            "name": h.disorder.name,
+            "score": round(h.score, 1),
+            "matched": h.matched,
+        }
+        for h in hits
+    ]
     lines = [f"{h['score']:>6}  {h['code']:<14} {h['name']}  [{h['matched']}]" for h in data]
     _emit(args, data, "\n".join(lines) or "no match")
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from .errors import UnknownCodeError
 
 __all__ = [
-    "GROUP_OF_DISORDERS",
     "DISORDER",
+    "GROUP_OF_DISORDERS",
     "SUBTYPE_OF_DISORDER",
     "Disorder",
     "ExtraAlias",

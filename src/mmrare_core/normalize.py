@@ -78,8 +78,10 @@ class Normalized:
     @property
     def is_identity_length(self) -> bool:
         """True when every output character maps to the source character at the same offset."""
-        return len(self._out) <= 1 and len(self.text) == len(self.source) and (
-            not self._linear or self._linear[0]
+        return (
+            len(self._out) <= 1
+            and len(self.text) == len(self.source)
+            and (not self._linear or self._linear[0])
         )
 
     def _piece(self, i: int) -> int:

@@ -63,7 +63,9 @@ class Ontology:
         rules: AliasRules | None = None,
     ) -> None:
         items = disorders.values() if isinstance(disorders, Mapping) else disorders
-        self._disorders = {d.code: d for d in sorted(items, key=lambda d: d.code)}
+        self._disorders: dict[int, Disorder] = {
+            d.code: d for d in sorted(items, key=lambda d: d.code)
+        }
         self.release: tuple[ReleaseInfo, ...] = tuple(release)
         self.extra_aliases: tuple[ExtraAlias, ...] = tuple(extra_aliases)
         self.notes: tuple[str, ...] = tuple(notes)
@@ -116,12 +118,16 @@ class Ontology:
 
     def ancestors(self, code: int | str) -> tuple[Disorder, ...]:
         """Every ancestor, nearest first (breadth-first), each once."""
-        return tuple(self._known(self._walk(self.get(code).code, lambda c: self._disorders[c].parents)))
+        return tuple(
+            self._known(self._walk(self.get(code).code, lambda c: self._disorders[c].parents))
+        )
 
     def descendants(self, code: int | str) -> tuple[Disorder, ...]:
         """Every descendant, nearest first (breadth-first), each once."""
         return tuple(
-            self._known(self._walk(self.get(code).code, lambda c: sorted(self._children.get(c, ()))))
+            self._known(
+                self._walk(self.get(code).code, lambda c: sorted(self._children.get(c, ())))
+            )
         )
 
     def subtypes(self, code: int | str) -> tuple[Disorder, ...]:
@@ -145,7 +151,13 @@ class Ontology:
         while frontier and not found:
             found = [d for d in frontier if d.is_group]
             seen.update(d.code for d in frontier)
-            frontier = [p for d in frontier if not d.is_group for p in self.parents(d.code) if p.code not in seen]
+            frontier = [
+                p
+                for d in frontier
+                if not d.is_group
+                for p in self.parents(d.code)
+                if p.code not in seen
+            ]
         return tuple(sorted(found, key=lambda d: d.code))
 
     def _walk(self, start: int, step: Any) -> Iterator[int]:
@@ -178,26 +190,40 @@ class Ontology:
         return AliasTable.build(self, self.rules, self.extra_aliases)
 
     def search(self, text: str, k: int = 10, min_score: float = 0.0) -> list[SearchHit]:
-        """Disorders whose names best match ``text``, scored 0-100 with rapidfuzz.
+        """Disorders whose aliases best match ``text``, scored 0-100 with rapidfuzz.
 
-        An exact alias match scores 100 and comes first; the rest are ranked by
-        ``rapidfuzz.fuzz.WRatio`` over every alias, one hit per disorder.
+        An exact alias match scores 100. Otherwise each alias scores the best of
+        ``token_set_ratio`` (word subsets: "kawasaki" in "kawasaki disease"), ``QRatio``
+        (typos) and ``WRatio`` — the last only for aliases at least as long as the query, so
+        that a short acronym found inside the query ("was" in "kawasaki") does not win.
+        One hit per disorder; ties go to the shorter alias, then the lower code.
         """
         from rapidfuzz import fuzz, process
 
         query = alias_key(text)
-        hits: dict[int, SearchHit] = {}
-        for alias in self.aliases.lookup(text):
-            hits.setdefault(alias.code, SearchHit(self._disorders[alias.code], 100.0, alias.form))
         keys, owners = self._search_index
-        for _, score, index in process.extract(
-            query, keys, scorer=fuzz.WRatio, limit=max(k * 5, 50), score_cutoff=min_score
-        ):
+        candidates: dict[int, float] = {}
+        limit = max(k * 5, 50)
+        for scorer in (fuzz.token_set_ratio, fuzz.QRatio, fuzz.WRatio):
+            for _, _, index in process.extract(query, keys, scorer=scorer, limit=limit):
+                candidates[index] = 0.0
+        for index in candidates:
+            key = keys[index]
+            scores = [fuzz.token_set_ratio(query, key), fuzz.QRatio(query, key)]
+            if len(key) >= len(query):
+                scores.append(fuzz.WRatio(query, key))
+            candidates[index] = 100.0 if key == query else max(scores)
+        hits: dict[int, SearchHit] = {}
+        ranked = sorted(candidates, key=lambda i: (-candidates[i], len(keys[i]), keys[i]))
+        for index in ranked:
+            if candidates[index] < min_score:
+                break
             for alias in owners[index]:
                 if alias.code not in hits:
-                    hits[alias.code] = SearchHit(self._disorders[alias.code], float(score), alias.form)
-        ranked = sorted(hits.values(), key=lambda h: (-h.score, h.disorder.code))
-        return ranked[:k]
+                    hits[alias.code] = SearchHit(
+                        self._disorders[alias.code], candidates[index], alias.form
+                    )
+        return list(hits.values())[:k]
 
     @cached_property
     def _search_index(self) -> tuple[list[str], list[list[Any]]]:
@@ -273,7 +299,7 @@ def load(
     alias_paths = [Path(p) for p in aliases]
     class_paths = orphadata.classification_files(path, classifications)
     files = [*orphadata.source_files(path), *class_paths, *alias_paths]
-    rules = AliasRules(rules_dir) if rules_dir is not None else default_rules()
+    rules = AliasRules(Path(rules_dir)) if rules_dir is not None else default_rules()
     key = _cache_key(files, rules.digest)
     cached = _read_cache(key) if cache else None
     if cached is not None:
@@ -297,8 +323,13 @@ def _parse(
         hierarchy = orphadata.read_product3(class_paths)
         release, conflicts = orphadata.merge_classifications(release, hierarchy)
         notes.extend(conflicts)
-    extra = [alias for p in alias_paths for alias in orphadata.read_alias_tsv(p)]
-    return Ontology(release.disorders, release.infos, extra, notes, rules)
+    extra: list[ExtraAlias] = []
+    infos = list(release.infos)
+    for alias_path in alias_paths:
+        rows = orphadata.read_alias_tsv(alias_path)
+        extra.extend(rows)
+        infos.append(orphadata.alias_file_info(alias_path, rows))
+    return Ontology(release.disorders, infos, extra, notes, rules)
 
 
 def _cache_key(files: Iterable[Path], rules_digest: str) -> str:

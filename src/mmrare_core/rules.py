@@ -87,7 +87,7 @@ def _check_rule(
         raise RuleFileError(
             f"{path}: rule {rule_id!r}: unknown kind {kind!r} (expected one of {sorted(kinds)})"
         )
-    _check_keys(rule, _COMMON_KEYS | set(kinds[kind]), f"{path}: rule {rule_id!r}")
+    _check_keys(rule, _COMMON_KEYS | set(kinds[str(kind)]), f"{path}: rule {rule_id!r}")
 
 
 def _check_keys(obj: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:

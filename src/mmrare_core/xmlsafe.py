@@ -64,7 +64,6 @@ _HARDENED: dict[str, Any] = {
 }
 _CHUNK = 64 * 1024
 _MAX_PROLOG = 4 * 1024 * 1024
-_NAME_START = re.compile(r"[A-Za-z_:\u00c0-\uffff]")
 _ENTITY_DECL = re.compile(
     r"<!ENTITY\s+(?P<pe>%\s+)?(?P<name>[^\s]+)\s+(?P<rest>.*?)\s*>\Z", re.DOTALL
 )
@@ -210,18 +209,19 @@ def _line_of(text: str, offset: int) -> int:
 
 
 def _check_scanned(text: str, found: _Prolog, source: str, allow_internal: bool) -> None:
-    for offset, ref in found.pe_refs:
-        raise UnsafeXMLError(
-            f"{where(source, _line_of(text, offset))}: the DOCTYPE uses the parameter entity "
-            f"reference {ref!r}; entity declarations and references are refused"
-        )
+    problems = [
+        (offset, f"uses the parameter entity reference {ref!r}") for offset, ref in found.pe_refs
+    ]
     for offset, decl in found.entities:
         problem = _entity_problem(decl, allow_internal)
         if problem:
-            raise UnsafeXMLError(
-                f"{where(source, _line_of(text, offset))}: the DOCTYPE declares {problem}; "
-                "entity declarations are refused (XXE, entity expansion)"
-            )
+            problems.append((offset, f"declares {problem}"))
+    if problems:
+        offset, problem = min(problems)
+        raise UnsafeXMLError(
+            f"{where(source, _line_of(text, offset))}: the DOCTYPE {problem}; "
+            "entity declarations are refused (XXE, entity expansion)"
+        )
 
 
 def check_prolog(head: bytes, source: str, *, allow_internal_entities: bool = False) -> None:
@@ -265,10 +265,12 @@ class _Prepended(io.RawIOBase):
         if size is None or size < 0:
             data, self._head = self._head + self._stream.read(), b""
             return data
-        if self._head:
-            data, self._head = self._head[:size], self._head[size:]
-            return data
-        return self._stream.read(size)
+        if not self._head:
+            return self._stream.read(size)
+        data, self._head = self._head[:size], self._head[size:]
+        if len(data) < size:
+            data += self._stream.read(size - len(data))
+        return data
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
@@ -295,12 +297,12 @@ def open_binary(file: XMLSource) -> Iterator[IO[bytes]]:
     b'<a/>'
     """
     own = isinstance(file, str | os.PathLike)
-    raw: IO[bytes] = open(file, "rb") if own else file  # noqa: SIM115
+    raw: IO[bytes] = open(file, "rb") if isinstance(file, str | os.PathLike) else file  # noqa: SIM115
     try:
         magic = raw.read(2)
-        stream: IO[bytes] = _Prepended(magic, raw)  # type: ignore[assignment]
+        stream: Any = _Prepended(magic, raw)
         if magic == GZIP_MAGIC:
-            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")
         yield stream
     finally:
         if own:
@@ -387,9 +389,7 @@ def _local(tag: Any) -> str | None:
     return etree.QName(tag).localname if isinstance(tag, str) else None
 
 
-def _syntax_error(
-    exc: etree.XMLSyntaxError, source: str, error: type[MMRareError]
-) -> MMRareError:
+def _syntax_error(exc: etree.XMLSyntaxError, source: str, error: type[MMRareError]) -> MMRareError:
     line = exc.lineno if exc.lineno and exc.lineno > 0 else None
     message = (exc.msg or str(exc)).strip()
     return error(f"{where(source, line)}: malformed XML: {message}")
@@ -451,7 +451,7 @@ def iterparse(
 
 
 def _iterparse_checked(
-    replay: IO[bytes],
+    replay: _Prepended,
     name: str,
     tag: str | Iterable[str] | None,
     events: tuple[str, ...],
@@ -463,9 +463,7 @@ def _iterparse_checked(
     matcher = _tag_matcher(tag) if doctype else None
     lxml_events = tuple(dict.fromkeys((*events, "end"))) if doctype else events
     hardened = {**_HARDENED, **options}
-    parser = etree.iterparse(
-        replay, events=lxml_events, tag=None if doctype else tag, **hardened
-    )
+    parser = etree.iterparse(replay, events=lxml_events, tag=None if doctype else tag, **hardened)
     try:
         for event, elem in parser:
             if matcher is not None:
