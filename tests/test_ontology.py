@@ -225,3 +225,18 @@ def test_real_name_history_loads_through_aliases(
     assert any(
         i.format == "aliases_tsv" and i.path.endswith(name_history_path.name) for i in ont.release
     )
+
+
+def test_cache_is_per_location_so_release_paths_are_true(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: a second checkout reported the first checkout's paths from the cache."""
+    import shutil
+
+    monkeypatch.setenv("MMRARE_CACHE_DIR", str(tmp_path / "cache"))
+    for name in ("a", "b"):
+        shutil.copytree(sample_source(), tmp_path / name)
+    first = load(tmp_path / "a", classifications=True)
+    second = load(tmp_path / "b", classifications=True)
+    assert all(str(tmp_path / "a") in info.path for info in first.release)
+    assert all(str(tmp_path / "b") in info.path for info in second.release)

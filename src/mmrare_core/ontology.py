@@ -334,8 +334,8 @@ def _parse(
 
 def _cache_key(files: Iterable[Path], rules_digest: str) -> str:
     digest = hashlib.sha256(f"mmrare-ontology-{CACHE_FORMAT}|{rules_digest}".encode())
-    for file in files:
-        digest.update(str(file.name).encode())
+    for file in files:  # the resolved path too: Ontology.release names where it was read
+        digest.update(str(file.resolve()).encode())
         digest.update(hashlib.sha256(file.read_bytes()).digest())
     return digest.hexdigest()[:32]
 
