@@ -1,4 +1,4 @@
-"""The ``mmrare`` command: ``mmrare ontology stats|show|search|aliases|fetch``.
+"""The ``mmrare`` command: ``mmrare ontology stats|show|search|aliases|fetch`` and ``mmrare mask``.
 
 Exit codes: 0 success, 1 findings (later commands), 2 usage or I/O error. Machine output
 (``--json``) goes to stdout, diagnostics to stderr.
@@ -66,7 +66,28 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--dest", metavar="DIR", help="folder (default: the cache folder)")
     fetch.add_argument("--url", help="download from this URL instead of Orphadata's")
     fetch.add_argument("--force", action="store_true", help="download even when present")
+    _mask_parser(commands)
     return parser
+
+
+def _mask_parser(commands: Any) -> None:
+    mask = commands.add_parser(
+        "mask",
+        help="mask a diagnosis and its aliases in a report (stdin) or in a JSONL batch",
+        description="Mask ORPHA targets in the text on stdin, or every record of --jsonl FILE "
+        '(lines {"id": ..., "text": ..., "orpha": [codes]}; output lines add "masked", '
+        '"edits" and "scope").',
+    )
+    mask.add_argument("--orpha", action="append", default=[], metavar="CODE", help="target code")
+    mask.add_argument("--jsonl", metavar="FILE", help="batch input ('-' for stdin)")
+    mask.add_argument("--token", default=None, help="replacement (default [DIAGNOSIS_MASKED])")
+    mask.add_argument("--fragments", action="store_true", help="also mask distinctive fragments")
+    mask.add_argument(
+        "--no-abbreviations", action="store_true", help="do not mask defined short forms"
+    )
+    mask.add_argument("--workers", type=int, default=1, help="worker processes (batch)")
+    mask.add_argument("--progress", action="store_true", help="progress bar on stderr")
+    _source_options(mask)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,6 +116,10 @@ def run() -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "mask":
+        from .cli_mask import run_mask
+
+        return run_mask(args, _load(args))
     if args.action == "fetch":
         from .fetch import fetch_release
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .aliases import AliasRules, AliasTable, alias_key, default_rules
+from .cache import read_cached, write_cached
 from .errors import UnknownCodeError
 from .model import Disorder, ExtraAlias, ReleaseInfo, parse_code
 
@@ -70,6 +69,8 @@ class Ontology:
         self.extra_aliases: tuple[ExtraAlias, ...] = tuple(extra_aliases)
         self.notes: tuple[str, ...] = tuple(notes)
         self._rules = rules
+        #: Content hash of the sources and rules when loaded by :func:`load` (keys other caches).
+        self.cache_key: str | None = None
         self._children: dict[int, list[int]] = defaultdict(list)
         for disorder in self._disorders.values():
             for parent in disorder.parents:
@@ -99,8 +100,13 @@ class Ontology:
             return self._disorders[number]
         except KeyError:
             raise UnknownCodeError(
-                f"ORPHA:{number} is not in the loaded release ({self.describe_release()})"
+                f"ORPHA:{number} is not in the loaded release ({self.release_label()})"
             ) from None
+
+    def release_label(self) -> str:
+        """The sources in a few words: formats, dates and record counts."""
+        parts = [f"{i.format} {i.date[:10]} ({i.records} records)" for i in self.release]
+        return " + ".join(parts) or "no source"
 
     def describe_release(self) -> str:
         """The sources of this ontology in one line."""
@@ -262,6 +268,7 @@ class Ontology:
             "release": self.release,
             "extra_aliases": self.extra_aliases,
             "notes": self.notes,
+            "cache_key": self.cache_key,
         }
         if "aliases" in self.__dict__:
             state["aliases"] = self.__dict__["aliases"]
@@ -269,6 +276,7 @@ class Ontology:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["disorders"], state["release"], state["extra_aliases"], state["notes"])  # type: ignore[misc]
+        self.cache_key = state.get("cache_key")
         if "aliases" in state:
             self.__dict__["aliases"] = state["aliases"]
 
@@ -301,14 +309,16 @@ def load(
     files = [*orphadata.source_files(path), *class_paths, *alias_paths]
     rules = AliasRules(Path(rules_dir)) if rules_dir is not None else default_rules()
     key = _cache_key(files, rules.digest)
-    cached = _read_cache(key) if cache else None
+    cached = read_cached("ontology", key, Ontology) if cache else None
     if cached is not None:
         cached._rules = rules
+        cached.cache_key = key
         return cached
     ontology = _parse(path, class_paths, alias_paths, rules)
+    ontology.cache_key = key
     _ = ontology.aliases  # build now so that the cache holds it
     if cache:
-        _write_cache(key, ontology)
+        write_cached("ontology", key, ontology)
     return ontology
 
 
@@ -338,30 +348,3 @@ def _cache_key(files: Iterable[Path], rules_digest: str) -> str:
         digest.update(str(file.resolve()).encode())
         digest.update(hashlib.sha256(file.read_bytes()).digest())
     return digest.hexdigest()[:32]
-
-
-def _cache_file(key: str) -> Path:
-    from .fetch import cache_dir
-
-    return cache_dir() / "ontology" / f"{key}.pickle"
-
-
-def _read_cache(key: str) -> Ontology | None:
-    path = _cache_file(key)
-    try:
-        with path.open("rb") as fh:
-            value = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        return None
-    return value if isinstance(value, Ontology) else None
-
-
-def _write_cache(key: str, ontology: Ontology) -> None:
-    path = _cache_file(key)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as fh:
-            pickle.dump(ontology, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(fh.name, path)
-    except OSError:
-        pass  # a read-only cache folder only costs speed
