@@ -1,0 +1,457 @@
+"""Abbreviation definitions in a report, and every later use of a short form.
+
+When a report writes "dyskeratosis congenita (DKC)", the masker must hide every later "DKC"
+too. :func:`find_abbreviations` finds such definitions with the algorithm of
+
+    Schwartz AS, Hearst MA. A simple algorithm for identifying abbreviation definitions in
+    biomedical text. Pacific Symposium on Biocomputing 8:451-462 (2003).
+    https://psb.stanford.edu/psb-online/proceedings/psb03/schwartz.pdf
+
+in both directions, forward ``long form (SF)`` and reversed ``SF (long form)``, and
+:func:`short_form_uses` finds the uses. Both are pure functions on ``str`` that report source
+offsets. :func:`find_abbreviations_scispacy` runs scispaCy's detector (an optional extra) and
+returns the same type, for comparison.
+
+The paper's heuristics, as implemented here:
+
+1. Candidates are parenthesised expressions within one sentence. Inside ``( )`` the text up
+   to the first ``;`` (or ``,`` followed by white space) is the short-form candidate, so
+   ``(DKC; OMIM 127550)`` gives ``DKC``.
+2. A short form has at most two words and 2-10 characters, at least one of them a letter,
+   and starts with a letter or digit.
+3. The long form is searched in the min(|A| + 5, |A| * 2) words before the parenthesis,
+   where |A| counts the short form's letters and digits (as the authors' reference code does).
+4. The short form's letters and digits are matched right to left, case-insensitively, in
+   order, against the long-form candidate; the first one must start a word. The long form
+   is the shortest match: it starts at the white-space delimited word holding that first
+   character.
+5. The long form is rejected when it is shorter than the short form, contains the short
+   form as a whole word or ends with it, or has more words (split at white space and
+   hyphens) than the window allows.
+6. When the parenthesis holds no valid short form (or no long form matches), the reversed
+   pattern is tried: the word just before ``(`` is the short form (it must hold a capital
+   letter) and the parenthesised text, cut as in 1., is the long-form candidate.
+
+Extensions, each aimed at false positives or at forms the paper's MEDLINE abstracts lacked:
+a long form must have balanced parentheses; short forms hold only letters, digits, marks,
+hyphens, ``. / + & '`` and one space (not ``= < > % :``); figure, table and citation
+references such as ``(Fig. 2)`` or ``(see Table 1)`` are not short forms; a Greek letter
+in a short form also matches its spelled name (``α-MAN`` <- "alpha-mannosidosis").
+
+Text is split into sentences at line breaks and at ``. ! ?`` followed by a capital letter,
+and each parenthesis looks back at most a bounded number of characters, so the cost is
+linear in the length of the text.
+
+>>> [(a.short, a.long, a.direction) for a in find_abbreviations(
+...     "Dyskeratosis congenita (DKC) is rare. X-ALD (X-linked adrenoleukodystrophy) is not.")]
+[('DKC', 'Dyskeratosis congenita', 'forward'), ('X-ALD', 'X-linked adrenoleukodystrophy', 'reversed')]
+>>> short_form_uses("DKC, DKCs and DKC1; X-DKC", "DKC")
+[(0, 3), (5, 9), (22, 25)]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from mmrare_core.errors import MMRareError
+
+__all__ = [
+    "Abbreviation",
+    "MissingExtraError",
+    "find_abbreviations",
+    "find_abbreviations_scispacy",
+    "short_form_uses",
+]
+
+Direction = Literal["forward", "reversed"]
+
+#: Sentence boundaries: line breaks, and ``. ! ?`` (maybe closing a quote or bracket) followed
+#: by white space and a capital letter.
+_SENTENCE_BREAK = re.compile(r"\n+|(?<=[.!?])[\"')\]]?\s+(?=[A-Z])")
+#: The short-form candidate ends at the first ``;`` or at a ``,`` followed by white space.
+_SF_CUT = re.compile(r";|[,:]\s|\s*\(")
+_TOKEN = re.compile(r"\S+")
+_LINK = re.compile(r"://|www\.|@", re.IGNORECASE)
+_NUMBER = re.compile(r"[\d.,\u2013-]*\d[\d.,\u2013-]*")
+#: A word of three letters or more: every long form has one (extension; not "mg/mL").
+_LONG_WORD = re.compile(r"[^\W\d_]{3}")
+#: Quotes and brackets trimmed from the ends of a long form (not parentheses: see _balanced).
+_QUOTES = "\"'\u2018\u2019\u201c\u201d\u00ab\u00bb[]{}"
+_WORD_SPLIT = re.compile(r"[\s\-\u2010\u2011\u2012\u2013]+")
+#: Characters a short form may hold besides letters, digits and marks (extension).
+_SF_PUNCT = frozenset("-\u2010\u2011\u2012\u2013./+&'\u2019 ")
+#: First words of parenthesised references that are never short forms (extension).
+_REFERENCE_WORDS = frozenset(
+    "fig figs figure figures table tables tab suppl supplementary appendix video movie "
+    "panel eq eqs ref refs see cf eg ie vs".split()
+)
+_ROMAN = re.compile(r"[IVX]+")
+#: Characters looked back per window word: bounds the work per parenthesis (linear time).
+_CHARS_PER_WORD = 40
+_GREEK_NAMES = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
+    "ν": "nu", "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau",
+    "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
+}  # fmt: skip
+
+
+class MissingExtraError(MMRareError, ImportError):
+    """An optional dependency (a ``mmrare_core[extra]``) is not installed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Abbreviation:
+    """One definition: ``text[short_span] == short`` and ``text[long_span] == long``.
+
+    ``direction`` is ``"forward"`` for ``long form (SF)`` and ``"reversed"`` for
+    ``SF (long form)``.
+    """
+
+    short: str
+    long: str
+    short_span: tuple[int, int]
+    long_span: tuple[int, int]
+    direction: Direction
+
+
+# --------------------------------------------------------------------------------------------
+# Short forms and their uses
+
+
+@cache
+def _is_word_char(char: str) -> bool:
+    """Letters, digits and marks (Unicode categories L*, N*, M*) make words."""
+    return unicodedata.category(char)[0] in "LNM"
+
+
+def _plural_ok(short: str) -> bool:
+    return short[-1].isupper() or short[-1].isdigit()
+
+
+def short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
+    """Every use of ``short`` in ``text`` as a whole token, case-sensitive, in text order.
+
+    Letters, digits and marks are word characters; anything else (a hyphen, an apostrophe,
+    punctuation) is a boundary, so ``ALD`` is found in ``X-ALD`` and ``ALD's`` but not in
+    ``ALDH``. A plural ``s`` is part of the use when the short form ends in a capital or a
+    digit (``DKCs``, ``NPC1s``): the span then covers the ``s`` as well, so that a mask hides
+    the whole token. The definition's own short form is among the uses.
+
+    >>> short_form_uses("X-ALD or ALD; ALDH is not; two ALDs", "ALD")
+    [(2, 5), (9, 12), (31, 35)]
+    """
+    if not short:
+        raise ValueError("short_form_uses() needs a non-empty short form")
+    check_before = _is_word_char(short[0])
+    check_after = _is_word_char(short[-1])
+    plural = _plural_ok(short)
+    uses: list[tuple[int, int]] = []
+    start = text.find(short)
+    while start != -1:
+        end = start + len(short)
+        if not (check_before and start and _is_word_char(text[start - 1])):
+            if plural and text.startswith("s", end) and not _word_at(text, end + 1):
+                uses.append((start, end + 1))
+            elif not (check_after and _word_at(text, end)):
+                uses.append((start, end))
+        start = text.find(short, start + 1)
+    return uses
+
+
+def _word_at(text: str, i: int) -> bool:
+    return i < len(text) and _is_word_char(text[i])
+
+
+def _valid_short(candidate: str) -> bool:
+    """The paper's short-form test, plus the character and reference filters (extensions)."""
+    if not 2 <= len(candidate) <= 10 or not candidate[0].isalnum():
+        return False
+    if candidate.count(" ") > 1 or not any(c.isalpha() for c in candidate):
+        return False
+    if any(not (_is_word_char(c) or c in _SF_PUNCT) for c in candidate):
+        return False
+    if not any(c.isupper() for c in candidate) or _is_plain_word(candidate):
+        return False
+    if _ROMAN.fullmatch(candidate):
+        return False
+    return not _is_reference(candidate)
+
+
+def _is_reference(candidate: str) -> bool:
+    """``Fig. 2``, ``see Table 1``, ``e.g. lymphadenitis``: a pointer, not a name."""
+    first_word = candidate.split(None, 1)[0].rstrip(".,:").replace(".", "").casefold()
+    return first_word in _REFERENCE_WORDS
+
+
+def _is_plain_word(candidate: str) -> bool:
+    """A capitalised ordinary word of four letters or more ("Scale", "Stent")."""
+    return len(candidate) >= 4 and candidate.isalpha() and candidate[1:].islower()
+
+
+def _size(short: str) -> int:
+    """|A|: the letters and digits of the short form."""
+    return sum(c.isalnum() for c in short)
+
+
+# --------------------------------------------------------------------------------------------
+# The right-to-left match
+
+
+def _char_at(window: str, i: int, char: str, limit: int) -> bool:
+    """Does short-form ``char`` match ``window`` at ``i`` (ending before ``limit``)?"""
+    if window[i].lower() == char:
+        return True
+    name = _GREEK_NAMES.get(char)
+    return name is not None and i + len(name) <= limit and window[i : i + len(name)].lower() == name
+
+
+def _match_start(short: str, window: str) -> int | None:
+    """Offset in ``window`` where the long form of ``short`` starts, or None.
+
+    The short form's letters and digits are matched right to left; the first one must start
+    a word (no letter or digit before it). The long form then starts at the white-space
+    delimited word that holds it.
+
+    >>> _match_start("DKC", "with dyskeratosis congenita")
+    5
+    >>> _match_start("DKC", "with keratosis congenita") is None
+    True
+    """
+    chars = [c.lower() for c in short if c.isalnum()]
+    i = len(window) - 1
+    limit = len(window)
+    for k in range(len(chars) - 1, -1, -1):
+        char = chars[k]
+        while i >= 0 and (
+            not _char_at(window, i, char, limit) or (k == 0 and i > 0 and window[i - 1].isalnum())
+        ):
+            i -= 1
+        if i < 0:
+            return None
+        limit = i
+        i -= 1
+    start = limit
+    while start > 0 and not window[start - 1].isspace():
+        start -= 1
+    return start
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _acceptable(short: str, long: str) -> bool:
+    """The paper's checks on a found long form (heuristic 5), and the extensions."""
+    size = _size(short)
+    words = len([w for w in _WORD_SPLIT.split(long) if w])
+    return (
+        len(long) >= len(short)
+        and long[0].isalnum()
+        and words <= min(size + 5, size * 2)
+        and size <= 10
+        and short not in long
+        and _balanced(long)
+        and _LONG_WORD.search(long) is not None
+        and _LINK.search(long) is None
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences and parentheses
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each sentence: split at line breaks and ``. ! ?`` + capital."""
+    start = 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        if match.start() > start:
+            yield start, match.start()
+        start = match.end()
+    if start < len(text):
+        yield start, len(text)
+
+
+def _paren_pairs(text: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
+    """Balanced ``( )`` pairs in ``text[lo:hi]`` as ``(open, close, floor)`` in order of
+    ``open``; ``floor`` is where the enclosing parenthesis (or the sentence) starts."""
+    pairs: list[tuple[int, int, int]] = []
+    stack: list[int] = []
+    i = text.find("(", lo, hi)
+    j = text.find(")", lo, hi)
+    while i != -1 or j != -1:
+        if j == -1 or (i != -1 and i < j):
+            stack.append(i)
+            i = text.find("(", i + 1, hi)
+        else:
+            if stack:
+                opened = stack.pop()
+                pairs.append((opened, j, stack[-1] + 1 if stack else lo))
+            j = text.find(")", j + 1, hi)
+    pairs.sort()
+    return pairs
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop quotes and square brackets around a long form (``"[body mass index"``)."""
+    while start < end and text[start] in _QUOTES:
+        start += 1
+    while end > start and text[end - 1] in _QUOTES:
+        end -= 1
+    return start, end
+
+
+def _first_part(text: str, start: int, end: int) -> tuple[int, int]:
+    """The parenthesised text up to the first ``;`` or ``, `` (heuristic 1), stripped."""
+    cut = _SF_CUT.search(text, start, end)
+    return _strip_span(text, start, cut.start() if cut else end)
+
+
+def _forward(text: str, open_: int, close: int, floor: int) -> Abbreviation | None:
+    s_start, s_end = _first_part(text, open_ + 1, close)
+    short = text[s_start:s_end]
+    if not _valid_short(short):
+        return None
+    size = _size(short)
+    max_words = min(size + 5, size * 2)
+    w_start = max(floor, open_ - max_words * _CHARS_PER_WORD)
+    tokens = list(_TOKEN.finditer(text, w_start, open_))
+    if w_start > floor and tokens and tokens[0].start() == w_start:
+        tokens = tokens[1:]  # cut by the character bound: not a whole word
+    if not tokens:
+        return None
+    w_start = tokens[-max_words:][0].start()
+    w_end = tokens[-1].end()
+    offset = _match_start(short, text[w_start:w_end])
+    if offset is None:
+        return None
+    l_start, l_end = _trim(text, w_start + offset, w_end)
+    long = text[l_start:l_end]
+    if not _acceptable(short, long):
+        return None
+    return Abbreviation(short, long, (s_start, s_end), (l_start, l_end), "forward")
+
+
+def _reversed(text: str, open_: int, close: int, floor: int) -> Abbreviation | None:
+    s_start, s_end = _word_before(text, open_, floor)
+    short = text[s_start:s_end]
+    if not (short and _valid_short(short)) or _is_unit(text, s_start, floor, short):
+        return None
+    l_start, l_end = _trim(text, *_first_part(text, open_ + 1, close))
+    long = text[l_start:l_end]
+    if not long or _is_reference(long):
+        return None
+    if _match_start(short, long) is None or not _acceptable(short, long):
+        return None
+    return Abbreviation(short, long, (s_start, s_end), (l_start, l_end), "reversed")
+
+
+def _word_before(text: str, i: int, floor: int) -> tuple[int, int]:
+    """The white-space delimited word that ends before ``i`` (opening quotes dropped)."""
+    end = i
+    while end > floor and text[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > floor and not text[start - 1].isspace():
+        start -= 1
+    while start < end and text[start] in _QUOTES + "(":
+        start += 1
+    return start, end
+
+
+def _is_unit(text: str, start: int, floor: int, short: str) -> bool:
+    """``225 mg/L (normal: ...)``, ``12.30 AM (...)``: a unit after a number (extension)."""
+    before = text[slice(*_word_before(text, start, floor))]
+    if not _NUMBER.fullmatch(before):
+        return False
+    return len(short) <= 2 or "/" in short or any(c.islower() for c in short)
+
+
+def find_abbreviations(text: str) -> list[Abbreviation]:
+    """Abbreviation definitions in ``text``, forward and reversed, in text order.
+
+    Every definition is reported, also when a short form is defined twice. See the module
+    docstring for the heuristics (Schwartz & Hearst 2003, and the extensions).
+
+    >>> find_abbreviations("Niemann-Pick disease type C1 (NPC1; OMIM 257220) was found.")[0].long
+    'Niemann-Pick disease type C1'
+    >>> find_abbreviations("Twelve patients (n = 12) were seen in 2019 (Fig. 2).")
+    []
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"find_abbreviations() takes str, not {type(text).__name__}")
+    found: list[Abbreviation] = []
+    for lo, hi in _sentences(text):
+        for open_, close, floor in _paren_pairs(text, lo, hi):
+            pair = _forward(text, open_, close, floor) or _reversed(text, open_, close, floor)
+            if pair is not None:
+                found.append(pair)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# The scispaCy baseline (optional extra)
+
+
+@cache
+def _scispacy_pipeline() -> Any:
+    try:
+        import spacy
+        from scispacy.abbreviation import AbbreviationDetector  # noqa: F401 (registers it)
+    except ImportError as exc:
+        raise MissingExtraError(
+            "find_abbreviations_scispacy() needs scispaCy, which is not installed: "
+            "pip install 'mmrare_core[scispacy]' (it pins numpy below 2; use a separate venv)"
+        ) from exc
+    nlp = spacy.blank("en")
+    nlp.add_pipe("abbreviation_detector")
+    return nlp
+
+
+def find_abbreviations_scispacy(text: str) -> list[Abbreviation]:
+    """scispaCy's ``AbbreviationDetector`` on ``spacy.blank("en")``, as :class:`Abbreviation`.
+
+    Only the defining occurrences are returned (scispaCy also lists every later use).
+    scispaCy is imported on the first call; without it this raises :class:`MissingExtraError`.
+    """
+    doc = _scispacy_pipeline()(text)
+    found: set[Abbreviation] = set()
+    for short in doc._.abbreviations:
+        long = short._.long_form
+        if short.start == long.end + 1:
+            direction: Direction = "forward"
+        elif long.start == short.end + 1:
+            direction = "reversed"
+        else:
+            continue  # a later use, not the definition
+        found.add(
+            Abbreviation(
+                short.text,
+                long.text,
+                (short.start_char, short.end_char),
+                (long.start_char, long.end_char),
+                direction,
+            )
+        )
+    return sorted(found, key=lambda a: min(a.short_span[0], a.long_span[0]))

@@ -1,0 +1,393 @@
+"""Layer 2 masking: held edit for edit to a brute-force oracle, and DESIGN.md's guarantees."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mmrare_core.aliases import alias_key
+from mmrare_core.errors import UnknownCodeError
+from mmrare_core.masking import MASK_TOKEN, Masker, MaskRecord, MaskResult, Scope, mask_many
+from mmrare_core.normalize import normalize
+from mmrare_core.ontology import Ontology, load
+
+from .conftest import PACKETS, SHARED_DATA, require
+
+# --------------------------------------------------------------------------- the oracle
+
+
+def _word(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LNM"
+
+
+@dataclass(frozen=True)
+class OracleAlias:
+    key: str  # normalized, case folded
+    exact: str  # case-sensitive key or ""
+    code: int
+
+
+def oracle_spans(text: str, aliases: Sequence[OracleAlias]) -> list[tuple[int, int, int]]:
+    """Normalize, try every alias at every position, keep whole words, pick leftmost-longest.
+
+    Ties on the same span go to a case-sensitive alias, then to the lowest code (the
+    masker's documented order). Returns source spans with their code.
+    """
+    norm = normalize(text)
+    folded = norm.text
+    found = []
+    for alias in aliases:
+        n = len(alias.key)
+        for i in range(len(folded) - n + 1):
+            if folded[i : i + n] != alias.key:
+                continue
+            if i > 0 and _word(folded[i - 1]) and _word(folded[i]):
+                continue
+            if i + n < len(folded) and _word(folded[i + n - 1]) and _word(folded[i + n]):
+                continue
+            s, e = norm.source_span(i, i + n)
+            if alias.exact and alias_key(text[s:e], True) != alias.exact:
+                continue
+            found.append((i, i + n, alias.exact == "", alias.code, s, e))
+    chosen = []
+    end = -1
+    for i, j, _, code, s, e in sorted(found, key=lambda f: (f[0], -f[1], f[2], f[3])):
+        if i >= end:
+            chosen.append((s, e, code))
+            end = j
+    return chosen
+
+
+def oracle_aliases(ontology: Ontology, scope: Scope) -> list[OracleAlias]:
+    return [
+        OracleAlias(alias_key(a.form), alias_key(a.form, True) if a.case_sensitive else "", a.code)
+        for code in scope.codes
+        for a in ontology.aliases.for_code(code)
+    ]
+
+
+def alias_edits(result: MaskResult) -> list[tuple[int, int, int]]:
+    return [(e.start, e.end, e.code) for e in result.edits]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def sample() -> Ontology:
+    return load()
+
+
+@pytest.fixture(scope="module")
+def masker(sample: Ontology) -> Masker:
+    return Masker.from_ontology(sample)
+
+
+@pytest.fixture(scope="module")
+def real() -> Ontology:
+    return load(require(PACKETS))
+
+
+@pytest.fixture(scope="module")
+def real_masker(real: Ontology) -> Masker:
+    return Masker.from_ontology(real)
+
+
+# --------------------------------------------------------------------------- examples
+
+
+def test_doc_example(masker: Masker) -> None:
+    result = masker.mask("Kawasaki's disease was suspected.", [2331], abbreviations=False)
+    assert result.text == f"{MASK_TOKEN} was suspected."
+    (edit,) = result.edits
+    assert (edit.start, edit.end, edit.original, edit.rule_id) == (
+        0, 18, "Kawasaki's disease", "possessive_add"
+    )  # fmt: skip
+    assert (edit.out_start, edit.out_end) == (0, len(MASK_TOKEN))
+
+
+def test_acronyms_are_case_sensitive(masker: Masker) -> None:
+    result = masker.mask("He was well. WAS was confirmed; was it?", [906], abbreviations=False)
+    assert result.text == f"He was well. {MASK_TOKEN} was confirmed; was it?"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "Niemann–Pick disease type C",  # en dash
+        "NIEMANN PICK DISEASE TYPE C",
+        "Niemann-Pick\ndisease   type C",  # broken across lines, several spaces
+        "Niemann-Pick\u00a0disease type C",  # NBSP
+        "Nie\u00admann-Pick disease type C",  # soft hyphen inside a word
+        "Niemann-Pick disease type ＣC"[:-1].replace("Ｃ", "C"),
+        "Ｎｉｅｍａｎｎ-Pick disease type C",  # full-width letters
+    ],
+)
+def test_variants_land_on_the_original_characters(masker: Masker, variant: str) -> None:
+    text = f"Diagnosis: {variant}."
+    result = masker.mask(text, [646], abbreviations=False)
+    assert result.text == f"Diagnosis: {MASK_TOKEN}."
+    assert result.edits[0].original == variant
+
+
+def test_curly_apostrophe(masker: Masker) -> None:
+    result = masker.mask("Kawasaki’s disease", [2331], abbreviations=False)
+    assert result.text == MASK_TOKEN
+
+
+def test_whole_words_only(masker: Masker) -> None:
+    text = "Kawasaki diseases-like; preKawasaki disease; Kawasaki disease2; Kawasaki diseaseé"
+    assert masker.mask(text, [2331], abbreviations=False).edits == ()
+
+
+def test_nested_name_of_another_disorder_does_not_shield_the_target(masker: Masker) -> None:
+    text = "Dyskeratosis congenita with bilateral exudative retinopathy (Revesz syndrome)."
+    result = masker.mask(text, [1775], abbreviations=False)
+    assert result.text == f"{MASK_TOKEN} with bilateral exudative retinopathy (Revesz syndrome)."
+    both = masker.mask(text, [1775, 3088], abbreviations=False)
+    assert both.text == f"{MASK_TOKEN} ({MASK_TOKEN})."  # the longer span when both are targets
+
+
+def test_scope_subtypes_and_parent_disorder(masker: Masker) -> None:
+    scope = masker.scope(646)
+    assert set(scope.codes) == {646, 216972, 216975, 216978, 216981, 216986}
+    sub = masker.scope(216986)
+    assert 646 in sub.codes and dict(sub.reasons)[646] == "parent of ORPHA:216986"
+    assert all(not masker.ontology.get(c).is_group for c in sub.codes)  # type: ignore[union-attr]
+    text = "Niemann-Pick disease type C, adult neurologic onset; Niemann-Pick disease type C."
+    assert masker.mask(text, [216986], abbreviations=False).text == f"{MASK_TOKEN}; {MASK_TOKEN}."
+    only = masker.scope(216986, parents=False, subtypes=False)
+    assert only.codes == (216986,)
+
+
+def test_unknown_target_is_a_typed_error(masker: Masker) -> None:
+    with pytest.raises(UnknownCodeError, match="ORPHA:123456789"):
+        masker.mask("text", [123456789])
+    with pytest.raises(UnknownCodeError):
+        masker.mask("text", [])
+
+
+def test_fragments_are_opt_in_and_named(masker: Masker) -> None:
+    text = "The Kawasaki criteria were met; kawasaki in lower case stays."
+    assert masker.mask(text, [2331], abbreviations=False).edits == ()
+    strict = masker.mask(text, [2331], fragments=True, abbreviations=False)
+    assert [(e.original, e.rule_id) for e in strict.edits] == [("Kawasaki", "distinctive_fragment")]
+
+
+def test_fragment_never_beats_a_full_alias(masker: Masker) -> None:
+    result = masker.mask("Niemann-Pick disease type C", [646], fragments=True, abbreviations=False)
+    assert [e.rule_id for e in result.edits] == ["orphanet_name"]
+
+
+def test_result_records_scope_and_is_json_ready(masker: Masker) -> None:
+    result = masker.mask("Wiskott-Aldrich syndrome", ["ORPHA:906"], abbreviations=False)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["scope"]["targets"] == [906] and data["edits"][0]["code"] == 906
+
+
+# --------------------------------------------------------------------------- guarantees
+
+_NOISE = st.sampled_from(
+    [" ", "  ", "\n", "\u00a0", "-", ",", ".", "(", ")", "'", "’", "the", "was", "He", "WAS",
+     "and", "with", "type", "II", "2", "é", "İ", "\u00ad", "x", "ﬁ", "Ａ", "disease", "syndrome"]
+)  # fmt: skip
+
+
+def _disguise(form: str, how: int) -> str:
+    """Hand-made Unicode noise, independent of the alias rules."""
+    if how == 1:
+        return form.upper()
+    if how == 2:
+        return form.replace(" ", "\u00a0")
+    if how == 3 and len(form) > 3:
+        return form[:2] + "\u00ad" + form[2:]
+    if how == 4:
+        return form.replace("-", "\u2013").replace("'", "\u2019")
+    if how == 5:
+        return "".join(chr(ord(c) + 0xFEE0) if "a" <= c <= "z" else c for c in form)
+    return form
+
+
+_TOKEN_INDEX: dict[int, dict[str, list[tuple[str, str, int]]]] = {}
+
+
+def _token_index(ontology: Ontology) -> dict[str, list[tuple[str, str, int]]]:
+    """word -> (key, form, code) of every alias holding it (built once per ontology)."""
+    if id(ontology) not in _TOKEN_INDEX:
+        index: dict[str, list[tuple[str, str, int]]] = {}
+        for a in ontology.aliases:
+            key = alias_key(a.form)
+            for word in set(key.split()):
+                index.setdefault(word, []).append((key, a.form, a.code))
+        _TOKEN_INDEX[id(ontology)] = index
+    return _TOKEN_INDEX[id(ontology)]
+
+
+def _pool(ontology: Ontology, codes: Sequence[int]) -> list[str]:
+    """Alias forms of the codes, and names of other disorders that contain them."""
+    forms = [a.form for c in codes for a in ontology.aliases.for_code(c)]
+    index = _token_index(ontology)
+    containing = []
+    for key in {alias_key(f) for f in forms if len(f) > 4}:
+        rarest = min(key.split(), key=lambda w: len(index.get(w, ())))
+        containing += [
+            form for other, form, code in index.get(rarest, ()) if code not in codes and key in other
+        ]
+    return forms + sorted(set(containing))[:40]
+
+
+def _texts(ontology: Ontology, codes: Sequence[int]) -> st.SearchStrategy[str]:
+    pool = _pool(ontology, codes)
+    piece = st.one_of(
+        st.tuples(st.sampled_from(pool), st.integers(0, 5)).map(lambda t: _disguise(*t)),
+        _NOISE,
+        st.text(max_size=4),
+    )
+    return st.lists(piece, max_size=12).map("".join)
+
+
+SAMPLE_TARGETS = [[1775], [906], [646], [2331], [216986], [58, 61]]
+
+
+def _check_guarantees(masker: Masker, ontology: Ontology, text: str, codes: list[int]) -> None:
+    result = masker.mask(text, codes, abbreviations=False)
+    scope = result.scope
+    aliases = oracle_aliases(ontology, scope)
+    # edit for edit with the oracle
+    assert alias_edits(result) == oracle_spans(text, aliases)
+    # edits are in order, do not overlap, and name the original characters
+    previous_end = 0
+    for edit in result.edits:
+        assert previous_end <= edit.start < edit.end
+        assert text[edit.start : edit.end] == edit.original
+        assert result.text[edit.out_start : edit.out_end] == MASK_TOKEN
+        previous_end = edit.end
+    # text outside the edits is unchanged
+    rebuilt, pos = [], 0
+    for edit in result.edits:
+        rebuilt += [text[pos : edit.start], MASK_TOKEN]
+        pos = edit.end
+    assert "".join([*rebuilt, text[pos:]]) == result.text
+    # no alias of the target survives
+    assert oracle_spans(result.text, aliases) == []
+    # masking twice equals masking once
+    assert masker.mask(result.text, codes, abbreviations=False).text == result.text
+
+
+@given(data=st.data())
+def test_fast_masker_equals_the_oracle_on_the_sample(
+    data: st.DataObject, masker: Masker, sample: Ontology
+) -> None:
+    codes = data.draw(st.sampled_from(SAMPLE_TARGETS))
+    text = data.draw(_texts(sample, codes))
+    _check_guarantees(masker, sample, text, codes)
+
+
+@pytest.mark.realdata
+@settings(max_examples=100)
+@given(data=st.data())
+def test_fast_masker_equals_the_oracle_on_the_real_release(
+    data: st.DataObject, real_masker: Masker, real: Ontology
+) -> None:
+    code = data.draw(st.sampled_from(sorted(d.code for d in real if not d.is_group)))
+    text = data.draw(_texts(real, [code]))
+    _check_guarantees(real_masker, real, text, [code])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DKC", "dyskeratosis congenitadyskeratosis congenita", "Dyskeratosis congenita.DC",
+        "DC-DKC", "Zinsser-Engman-Cole syndrome's", "İdyskeratosis congenita",
+        "dyskeratosis\u00adcongenita", "dyskeratosis \u00ad congenita", "DC\u0301",
+    ],
+)  # fmt: skip
+def test_edge_cases_against_the_oracle(masker: Masker, sample: Ontology, text: str) -> None:
+    _check_guarantees(masker, sample, text, [1775])
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def test_mask_many_keeps_order_and_reports_bad_records(masker: Masker) -> None:
+    records = [
+        MaskRecord(1, "Kawasaki disease.", (2331,)),
+        MaskRecord(2, "x", (999999999,)),
+        MaskRecord(3, None, (2331,)),  # type: ignore[arg-type]
+        MaskRecord(4, "WAS", ("ORPHA:906",)),
+    ]
+    for workers in (1, 2):
+        out = list(mask_many(records, masker, workers=workers, abbreviations=False))
+        assert [o.id for o in out] == [1, 2, 3, 4]
+        assert out[0].result is not None and out[0].result.text == f"{MASK_TOKEN}."
+        assert out[1].error and "999999999" in out[1].error
+        assert out[2].error and "TypeError" in out[2].error
+        assert out[3].result is not None and out[3].result.text == MASK_TOKEN
+
+
+def test_masker_pickles(masker: Masker) -> None:
+    import pickle
+
+    again = pickle.loads(pickle.dumps(masker))
+    text = "Wiskott-Aldrich syndrome and WAS"
+    assert again.mask(text, [906], abbreviations=False).text == masker.mask(
+        text, [906], abbreviations=False
+    ).text
+
+
+def test_masker_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MMRARE_CACHE_DIR", str(tmp_path))
+    ont = load()
+    first = Masker.from_ontology(ont)
+    assert list((tmp_path / "masker").glob("*.pickle"))
+    second = Masker.from_ontology(load())
+    assert second.ontology is not None
+    text = "Kawasaki disease; NPC"
+    assert second.mask(text, [646, 2331]).text == first.mask(text, [646, 2331]).text
+
+
+# --------------------------------------------------------------------------- real reports
+
+
+def _case_texts(limit: int) -> list[str]:
+    path = require(SHARED_DATA / "pmc_case_texts" / "t2s2_case_report_bodies.jsonl.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line)["text"] for _, line in zip(range(limit), fh, strict=False)]
+
+
+@pytest.mark.realdata
+def test_real_case_texts_lose_every_alias_of_what_they_mention(
+    real_masker: Masker, real: Ontology
+) -> None:
+    everything = Scope((), tuple(d.code for d in real))
+    masked_any = 0
+    for text in _case_texts(150):
+        mentioned = sorted({span.code for span in real_masker.find(text, everything)})
+        if not mentioned:
+            continue
+        masked_any += 1
+        result = real_masker.mask(text, mentioned[:3], abbreviations=False)
+        assert real_masker.find(result.text, result.scope) == []
+        for edit in result.edits:
+            assert text[edit.start : edit.end] == edit.original
+    assert masked_any > 20
+
+
+@pytest.mark.realdata
+def test_real_jats_case_reports(real_masker: Masker) -> None:
+    from lxml import etree
+
+    folder = require(SHARED_DATA / "pmc" / "case_reports")
+    for path in sorted(folder.glob("*.xml")):
+        body = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+        text = " ".join(body.getroot().itertext())
+        result = real_masker.mask(text, [1775, 646], abbreviations=False)
+        assert real_masker.find(result.text, result.scope) == []
