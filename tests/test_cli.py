@@ -69,3 +69,54 @@ def test_python_dash_m_entry_point() -> None:
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["name"] == "Dyskeratosis congenita"
+
+
+# --------------------------------------------------------------------------- mmrare mask
+
+
+def test_mask_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Wiskott-Aldrich syndrome; he was well."))
+    assert main(["mask", "--orpha", "906", "--no-abbreviations"]) == 0
+    assert capsys.readouterr().out == "[DIAGNOSIS_MASKED]; he was well."
+
+
+def test_mask_stdin_json(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Kawasaki disease"))
+    assert main(["mask", "--orpha", "ORPHA:2331", "--json", "--no-abbreviations"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["masked"] == "[DIAGNOSIS_MASKED]" and data["edits"][0]["rule_id"] == "orphanet_name"
+
+
+def test_mask_without_target_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mask"]) == 2
+    assert "--orpha" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_mask_jsonl_goes_on_past_bad_lines(
+    tmp_path: object, capsys: pytest.CaptureFixture[str], workers: str
+) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "in.jsonl"
+    lines = [
+        {"id": "a", "text": "Kawasaki disease.", "orpha": [2331]},
+        "not json",
+        {"id": "c", "text": "x", "orpha": [999999999]},
+        {"id": "d", "text": 5, "orpha": [2331]},
+        {"id": "e", "text": "WAS", "orpha": ["ORPHA:906"]},
+    ]
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    code = main(["mask", "--jsonl", str(path), "--workers", workers, "--no-abbreviations"])
+    captured = capsys.readouterr()
+    out = [json.loads(line) for line in captured.out.splitlines()]
+    assert code == 1
+    assert [o.get("id") for o in out] == ["a", None, "c", None, "e"]
+    assert out[0]["masked"] == "[DIAGNOSIS_MASKED]." and out[0]["text"] == "Kawasaki disease."
+    assert [o.get("line") for o in out[1:4]] == [2, 3, 4]
+    assert "in.jsonl:2" in captured.err and "in.jsonl:3" in captured.err
+    assert out[4]["masked"] == "[DIAGNOSIS_MASKED]"
