@@ -10,6 +10,7 @@ from __future__ import annotations
 from os import PathLike
 
 __all__ = [
+    "DocumentError",
     "FetchError",
     "MMRareError",
     "MMRareWarning",
@@ -52,6 +53,10 @@ class RuleFileError(MMRareError, ValueError):
 
 class OntologyFormatError(MMRareError, ValueError):
     """An Orphanet source could not be read: unknown format, malformed record."""
+
+
+class DocumentError(MMRareError, ValueError):
+    """A case report could not be read: not JATS, truncated, empty body (names file and element)."""
 
 
 class UnsafeXMLError(MMRareError, ValueError):
