@@ -22,7 +22,7 @@ from .errors import RuleFileError
 __all__ = ["RULE_FILES", "read_rule_file", "rules_digest", "rules_path"]
 
 #: The rule files the library reads, by file name.
-RULE_FILES = ("alias_rules.json", "specificity.json")
+RULE_FILES = ("alias_rules.json", "specificity.json", "fragments.json", "temporal.json")
 
 _SCHEMA_VERSION = 1
 _COMMON_KEYS = frozenset({"id", "kind", "description"})
