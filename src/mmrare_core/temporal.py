@@ -38,8 +38,8 @@ from .rules import read_rule_file
 __all__ = [
     "Cut",
     "Sentence",
-    "Truncation",
     "TemporalRules",
+    "Truncation",
     "sentences",
     "truncate_at",
     "truncate_before",
