@@ -20,7 +20,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conftest import SHARED_DATA, require
+from .conftest import SHARED_DATA, require
 from mmrare_core.normalize import Normalized, normalize, normalize_text
 
 # --------------------------------------------------------------------------------------------

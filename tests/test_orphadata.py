@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ORPHANET_DIR, require
+from .conftest import ORPHANET_DIR, require
 from mmrare_core.errors import OntologyFormatError, SourceWarning, UnsafeXMLError
 from mmrare_core.model import Disorder, ReleaseInfo, SourceRelease
 from mmrare_core.orphadata import (

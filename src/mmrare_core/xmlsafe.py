@@ -9,7 +9,8 @@ reference node that slipped through. Errors are typed and name the file and the 
 * :func:`check_prolog` — refuse entity declarations in the bytes before the root element;
 * :func:`safe_parser` — an :class:`lxml.etree.XMLParser` that cannot be weakened;
 * :func:`iterparse` — streaming, gzip-aware, the prolog checked first and read only once;
-* :func:`parse` — a whole (small) document, e.g. a JATS article.
+* :func:`parse` — a whole (small) document, e.g. a JATS article;
+* :func:`check_depth` — refuse a tree nested deeper than a bound.
 
 >>> check_prolog(b'<?xml version="1.0"?><a/>', "ok.xml")
 >>> check_prolog(b'<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>',
@@ -38,6 +39,7 @@ from .errors import MMRareError, OntologyFormatError, UnsafeXMLError, where
 __all__ = [
     "GZIP_MAGIC",
     "XMLSource",
+    "check_depth",
     "check_prolog",
     "iterparse",
     "open_binary",
@@ -379,8 +381,10 @@ def reject_entity_nodes(
     nodes: Iterable[Any] = element.iter(etree.Entity) if deep else element
     for node in nodes:
         if isinstance(node, etree._Entity):
+            holder = node.getparent()  # the element that holds the reference
+            tag = holder.tag if holder is not None else element.tag
             raise error(
-                f"{where(source, node.sourceline, _local(element.tag))}: entity reference "
+                f"{where(source, node.sourceline, _local(tag))}: entity reference "
                 f"{node.text} is refused (entities are never expanded)"
             )
 
@@ -392,7 +396,30 @@ def _local(tag: Any) -> str | None:
 def _syntax_error(exc: etree.XMLSyntaxError, source: str, error: type[MMRareError]) -> MMRareError:
     line = exc.lineno if exc.lineno and exc.lineno > 0 else None
     message = (exc.msg or str(exc)).strip()
+    if "Excessive depth" in message:  # libxml2's own nesting limit (256 without huge_tree)
+        return UnsafeXMLError(f"{where(source, line)}: nesting too deep: {message}")
     return error(f"{where(source, line)}: malformed XML: {message}")
+
+
+def check_depth(root: etree._Element, max_depth: int, source: str) -> None:
+    """Refuse a tree nested deeper than ``max_depth`` elements (the root is depth 1).
+
+    One XPath step per level, evaluated in C: linear in the size of the tree.
+
+    >>> check_depth(etree.fromstring(b"<a><b><c/></b></a>"), 2, "deep.xml")
+    Traceback (most recent call last):
+    ...
+    mmrare_core.errors.UnsafeXMLError: deep.xml:1 (element <c>): nesting deeper than 2 elements
+    """
+    if max_depth < 1:
+        raise ValueError(f"max_depth must be >= 1, not {max_depth}")
+    too_deep = root.xpath("/".join(["*"] * max_depth))
+    if too_deep:
+        first = too_deep[0]
+        raise UnsafeXMLError(
+            f"{where(source, first.sourceline, _local(first.tag))}: "
+            f"nesting deeper than {max_depth} elements"
+        )
 
 
 def _tag_matcher(tag: str | Iterable[str] | None) -> Callable[[Any], bool]:
@@ -504,9 +531,13 @@ def parse(
     source: str | None = None,
     error: type[MMRareError] = OntologyFormatError,
     allow_internal_entities: bool = False,
+    max_depth: int | None = None,
     **parser_options: Any,
 ) -> etree._ElementTree:
     """Parse a whole document (gzip or not) with the same checks as :func:`iterparse`.
+
+    Nesting is bounded by libxml2 (256 levels); ``max_depth`` sets a tighter bound
+    (:func:`check_depth`). Too deep a tree raises :class:`UnsafeXMLError`.
 
     >>> parse(io.BytesIO(b"<article><p>Hi</p></article>")).getroot().findtext("p")
     'Hi'
@@ -522,4 +553,6 @@ def parse(
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc, name, error) from None
     reject_entity_nodes(tree.getroot(), name)
+    if max_depth is not None:
+        check_depth(tree.getroot(), max_depth, name)
     return tree
