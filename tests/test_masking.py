@@ -391,3 +391,37 @@ def test_real_jats_case_reports(real_masker: Masker) -> None:
         text = " ".join(body.getroot().itertext())
         result = real_masker.mask(text, [1775, 646], abbreviations=False)
         assert real_masker.find(result.text, result.scope) == []
+
+
+# --------------------------------------------------------------------------- short forms
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Kawasaki disease (KD) was likely. KD recurs.", "[M] ([M]) was likely. [M] recurs."),
+        ("Mucocutaneous lymph node syndrome (MCLNS) again; MCLNS.", "[M] ([M]) again; [M]."),
+        ("Early KD signs. Kawasaki disease (KD) then.", "Early [M] signs. [M] ([M]) then."),
+        ("The KD-1 (Kawasaki disease) form; KD-1.", "The [M] ([M]) form; [M]."),
+    ],
+)
+def test_short_forms_of_a_masked_name_are_masked(masker: Masker, text: str, masked: str) -> None:
+    result = masker.mask(text, [2331], "[M]")
+    assert result.text == masked
+    rules = {e.rule_id for e in result.edits}
+    assert rules & {"abbreviation_defined", "abbreviation_after_mask"}
+
+
+def test_short_forms_of_other_names_stay(masker: Masker) -> None:
+    text = "Kawasaki disease was likely; coronary artery aneurysm (CAA) was seen. CAA grew."
+    assert masker.mask(text, [2331], "[M]").text == (
+        "[M] was likely; coronary artery aneurysm (CAA) was seen. CAA grew."
+    )
+
+
+def test_abbreviation_edits_keep_the_guarantees(masker: Masker) -> None:
+    text = "Dyskeratosis congenita (DKC1-DC) was found. DKC1-DC recurs; dyskeratosis congenita."
+    result = masker.mask(text, [1775])
+    assert masker.mask(result.text, [1775]).text == result.text
+    for edit in result.edits:
+        assert text[edit.start : edit.end] == edit.original

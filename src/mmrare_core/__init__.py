@@ -23,6 +23,7 @@ _EXPORTS = {
     "UnknownCodeError": "errors",
     "UnsafeXMLError": "errors",
     "FetchError": "errors",
+    "MissingExtraError": "errors",
     "Disorder": "model",
     "ExtraAlias": "model",
     "ReleaseInfo": "model",
@@ -48,6 +49,7 @@ __all__ = [
     "ExtraAlias",
     "FetchError",
     "MMRareError",
+    "MissingExtraError",
     "Normalized",
     "Ontology",
     "OntologyFormatError",
@@ -69,6 +71,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .aliases import Alias, AliasRules, AliasTable, expand_aliases
     from .errors import (
         FetchError,
+        MissingExtraError,
         MMRareError,
         OntologyFormatError,
         RuleFileError,

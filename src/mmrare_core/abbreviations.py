@@ -15,8 +15,8 @@ returns the same type, for comparison.
 The paper's heuristics, as implemented here:
 
 1. Candidates are parenthesised expressions within one sentence. Inside ``( )`` the text up
-   to the first ``;`` (or ``,`` followed by white space) is the short-form candidate, so
-   ``(DKC; OMIM 127550)`` gives ``DKC``.
+   to the first ``;`` (or ``,`` / ``:`` followed by white space, or a nested ``(``) is the
+   short-form candidate, so ``(DKC; OMIM 127550)`` gives ``DKC``.
 2. A short form has at most two words and 2-10 characters, at least one of them a letter,
    and starts with a letter or digit.
 3. The long form is searched in the min(|A| + 5, |A| * 2) words before the parenthesis,
@@ -25,26 +25,40 @@ The paper's heuristics, as implemented here:
    order, against the long-form candidate; the first one must start a word. The long form
    is the shortest match: it starts at the white-space delimited word holding that first
    character.
-5. The long form is rejected when it is shorter than the short form, contains the short
-   form as a whole word or ends with it, or has more words (split at white space and
-   hyphens) than the window allows.
-6. When the parenthesis holds no valid short form (or no long form matches), the reversed
-   pattern is tried: the word just before ``(`` is the short form (it must hold a capital
-   letter) and the parenthesised text, cut as in 1., is the long-form candidate.
+5. The long form is rejected when it is shorter than the short form, contains it, or has
+   more words (split at white space and hyphens) than min(|A| + 5, |A| * 2).
+6. When the parenthesis holds no valid short form, or no long form matches, the reversed
+   pattern ``SF (long form)`` is tried: the word just before ``(`` is the short form, and
+   the parenthesised text (cut as in 1., else up to a ``;``) is the long form, provided the
+   short form matches inside it as in 4. and it passes 5.
 
-Extensions, each aimed at false positives or at forms the paper's MEDLINE abstracts lacked:
-a long form must have balanced parentheses; short forms hold only letters, digits, marks,
-hyphens, ``. / + & '`` and one space (not ``= < > % :``); figure, table and citation
-references such as ``(Fig. 2)`` or ``(see Table 1)`` are not short forms; a Greek letter
-in a short form also matches its spelled name (``α-MAN`` <- "alpha-mannosidosis").
+Extensions, each against false positives seen in PMC case reports or for forms that the
+paper's MEDLINE abstracts lacked:
 
-Text is split into sentences at line breaks and at ``. ! ?`` followed by a capital letter,
-and each parenthesis looks back at most a bounded number of characters, so the cost is
-linear in the length of the text.
+* a short form holds a capital letter, is not a capitalised plain word ("Scale"), holds only
+  letters, digits, marks, hyphens, ``. / + & '`` and one space (not ``= < > % :``), and is
+  not a pointer such as ``(Fig. 2)`` or ``(see Table 1)``;
+* a long form starts with a letter or digit after quotes and square brackets are trimmed,
+  has balanced parentheses and a word of three letters or more, holds no link or e-mail
+  address, and ``( ) [ ] /`` also delimit its first word ("(HIV)/acquired ...");
+* reversed only: no Roman numeral ("lead II (inferior leads)"), no unit after a number
+  ("225 mg/L (normal ...)"), no aside ("(e.g. ...)", "(such as ...)");
+* a Greek letter in a short form also matches its spelled name (``α-MAN`` <-
+  "alpha-mannosidosis");
+* forward only: when the short form's letters are the initials of the last words before
+  ``(`` (skipping "of", "and", ...; not starting at "the", "to", ...), the long form spans
+  them all: "thrombotic thrombocytopenic purpura (TTP)", where 4. alone gives
+  "thrombocytopenic purpura".
 
->>> [(a.short, a.long, a.direction) for a in find_abbreviations(
-...     "Dyskeratosis congenita (DKC) is rare. X-ALD (X-linked adrenoleukodystrophy) is not.")]
-[('DKC', 'Dyskeratosis congenita', 'forward'), ('X-ALD', 'X-linked adrenoleukodystrophy', 'reversed')]
+Sentences end at blank lines and at ``. ! ?`` followed by a capital letter, except after an
+initial or a few abbreviations ("E. coli", "subsp.", "Fig."). Each parenthesis looks at a
+bounded number of characters, so the cost is linear in the length of the text.
+
+>>> for a in find_abbreviations(
+...     "Dyskeratosis congenita (DKC) is rare. X-ALD (X-linked adrenoleukodystrophy) is not."):
+...     print(a.short, a.short_span, a.direction, repr(a.long), a.long_span)
+DKC (24, 27) forward 'Dyskeratosis congenita' (0, 22)
+X-ALD (38, 43) reversed 'X-linked adrenoleukodystrophy' (45, 74)
 >>> short_form_uses("DKC, DKCs and DKC1; X-DKC", "DKC")
 [(0, 3), (5, 9), (22, 25)]
 """
@@ -53,12 +67,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from mmrare_core.errors import MMRareError
+from mmrare_core.errors import MissingExtraError
 
 __all__ = [
     "Abbreviation",
@@ -70,11 +85,19 @@ __all__ = [
 
 Direction = Literal["forward", "reversed"]
 
-#: Sentence boundaries: line breaks, and ``. ! ?`` (maybe closing a quote or bracket) followed
-#: by white space and a capital letter.
-_SENTENCE_BREAK = re.compile(r"\n+|(?<=[.!?])[\"')\]]?\s+(?=[A-Z])")
-#: The short-form candidate ends at the first ``;`` or at a ``,`` followed by white space.
+#: Sentence boundaries: blank lines, and ``. ! ?`` (maybe followed by citation numbers or a
+#: closing quote or bracket) followed by white space and a capital letter. A single line break
+#: is white space (wrapped text).
+_SENTENCE_BREAK = re.compile(r"\n[^\S\n]*\n\s*|(?<=[.!?])[\d,\u2013\-\[\]\"')]*\s+(?=[A-Z])")
+#: Words whose period ends no sentence ("E. coli", "Klebsiella pneumoniae subsp. Pneumoniae").
+_NO_BREAK_AFTER = frozenset(
+    ("al", "approx", "ca", "cf", "dr", "e.g", "eg", "fig", "figs", "i.e", "ie", "inc", "mr",
+     "mrs", "ms", "no", "nos", "prof", "ref", "refs", "sp", "spp", "ssp", "st", "subsp", "var",
+     "vol", "vs")
+)  # fmt: skip
+#: The short-form candidate ends at a ``;``, at ``,`` or ``:`` + white space, or at a ``(``.
 _SF_CUT = re.compile(r";|[,:]\s|\s*\(")
+_SEMICOLON = re.compile(r";")
 _TOKEN = re.compile(r"\S+")
 _LINK = re.compile(r"://|www\.|@", re.IGNORECASE)
 _NUMBER = re.compile(r"[\d.,\u2013-]*\d[\d.,\u2013-]*")
@@ -82,27 +105,39 @@ _NUMBER = re.compile(r"[\d.,\u2013-]*\d[\d.,\u2013-]*")
 _LONG_WORD = re.compile(r"[^\W\d_]{3}")
 #: Quotes and brackets trimmed from the ends of a long form (not parentheses: see _balanced).
 _QUOTES = "\"'\u2018\u2019\u201c\u201d\u00ab\u00bb[]{}"
+_LF_STOPS = "()[]/"
+#: Words of a long form whose initials the short form may skip ("Theory of mind (ToM)").
+_SKIPPED_WORDS = frozenset(("a", "an", "and", "by", "for", "in", "of", "on", "or", "the"))
+#: ... and words that never start a long form found by its initials ("The transthoracic
+#: echocardiogram (TTE)", "to treatment failure (TTF)").
+_FUNCTION_WORDS = _SKIPPED_WORDS | {
+    "as", "at", "from", "her", "his", "is", "its", "than", "that", "their", "this", "to",
+    "was", "were", "with",
+}  # fmt: skip
+_INITIAL_WORD = re.compile(r"[^\W_]+")
 _WORD_SPLIT = re.compile(r"[\s\-\u2010\u2011\u2012\u2013]+")
 #: Characters a short form may hold besides letters, digits and marks (extension).
 _SF_PUNCT = frozenset("-\u2010\u2011\u2012\u2013./+&'\u2019 ")
-#: First words of parenthesised references that are never short forms (extension).
+#: First words of parenthesised references, never short forms (extension; case-folded).
 _REFERENCE_WORDS = frozenset(
-    "fig figs figure figures table tables tab suppl supplementary appendix video movie "
-    "panel eq eqs ref refs see cf eg ie vs".split()
-)
+    ("fig", "figs", "figure", "figures", "table", "tables", "tab", "suppl", "supplementary",
+     "appendix", "video", "movie", "panel", "eq", "eqs", "ref", "refs", "see")
+)  # fmt: skip
+#: First words of a parenthesis that is an aside, never a reversed long form (extension).
+_ASIDE_WORDS = _REFERENCE_WORDS | {"e.g", "i.e", "eg", "ie", "cf", "vs", "including", "such"}
+#: Roman numerals before a parenthesis ("lead II (inferior leads)") are not reversed short forms.
 _ROMAN = re.compile(r"[IVX]+")
-#: Characters looked back per window word: bounds the work per parenthesis (linear time).
+#: Bounds on the work per parenthesis, which keep the cost linear: characters looked back per
+#: window word, the longest long form, the longest word taken as a reversed short form.
 _CHARS_PER_WORD = 40
+_MAX_LONG = 15 * _CHARS_PER_WORD
+_MAX_WORD = 32
 _GREEK_NAMES = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
     "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
     "ν": "nu", "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau",
     "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
 }  # fmt: skip
-
-
-class MissingExtraError(MMRareError, ImportError):
-    """An optional dependency (a ``mmrare_core[extra]``) is not installed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,20 +213,21 @@ def _valid_short(candidate: str) -> bool:
         return False
     if not any(c.isupper() for c in candidate) or _is_plain_word(candidate):
         return False
-    if _ROMAN.fullmatch(candidate):
-        return False
-    return not _is_reference(candidate)
+    return _first_word(candidate).casefold() not in _REFERENCE_WORDS
 
 
-def _is_reference(candidate: str) -> bool:
-    """``Fig. 2``, ``see Table 1``, ``e.g. lymphadenitis``: a pointer, not a name."""
-    first_word = candidate.split(None, 1)[0].rstrip(".,:").replace(".", "").casefold()
-    return first_word in _REFERENCE_WORDS
+def _first_word(text: str) -> str:
+    return text.split(None, 1)[0].rstrip(".,:")
 
 
 def _is_plain_word(candidate: str) -> bool:
     """A capitalised ordinary word of four letters or more ("Scale", "Stent")."""
     return len(candidate) >= 4 and candidate.isalpha() and candidate[1:].islower()
+
+
+def _is_acronym(word: str) -> bool:
+    """A word of a two-word short form that must not recur in the long form ("SFTS virus")."""
+    return len(word) >= 3 and any(c.isupper() for c in word)
 
 
 def _size(short: str) -> int:
@@ -205,7 +241,7 @@ def _size(short: str) -> int:
 
 def _char_at(window: str, i: int, char: str, limit: int) -> bool:
     """Does short-form ``char`` match ``window`` at ``i`` (ending before ``limit``)?"""
-    if window[i].lower() == char:
+    if window[i].lower()[:1] == char:
         return True
     name = _GREEK_NAMES.get(char)
     return name is not None and i + len(name) <= limit and window[i : i + len(name)].lower() == name
@@ -216,14 +252,14 @@ def _match_start(short: str, window: str) -> int | None:
 
     The short form's letters and digits are matched right to left; the first one must start
     a word (no letter or digit before it). The long form then starts at the white-space
-    delimited word that holds it.
+    delimited word that holds it (a bracket or slash also delimits: "(HIV)/acquired ...").
 
     >>> _match_start("DKC", "with dyskeratosis congenita")
     5
     >>> _match_start("DKC", "with keratosis congenita") is None
     True
     """
-    chars = [c.lower() for c in short if c.isalnum()]
+    chars = [c.lower()[:1] for c in short if c.isalnum()]
     i = len(window) - 1
     limit = len(window)
     for k in range(len(chars) - 1, -1, -1):
@@ -237,7 +273,40 @@ def _match_start(short: str, window: str) -> int | None:
         limit = i
         i -= 1
     start = limit
-    while start > 0 and not window[start - 1].isspace():
+    while start > 0 and not (window[start - 1].isspace() or window[start - 1] in _LF_STOPS):
+        start -= 1
+    return start
+
+
+def _initials_start(short: str, window: str) -> int:
+    """Where the long form starts if the short form's letters are the initials of the last
+    words of ``window`` (skipping "of", "and", ...) and the first of them is no function word
+    ("the", "to"); ``len(window)`` otherwise.
+
+    The shortest match of heuristic 4 takes "thrombocytopenic purpura" for TTP out of
+    "thrombotic thrombocytopenic purpura"; the initials show that the long form is longer.
+
+    >>> _initials_start("TTP", "acquired thrombotic thrombocytopenic purpura")
+    9
+    >>> _initials_start("ToM", "Theory of mind")
+    0
+    """
+    chars = [c.lower() for c in short if c.isalnum()]
+    if not all(c.isalpha() for c in chars):
+        return len(window)
+    after_brackets = max(window.rfind(")"), window.rfind("]")) + 1
+    words = list(_INITIAL_WORD.finditer(window, after_brackets))
+    start = len(window)
+    while chars and words:
+        word = words.pop()
+        if word.group().lower()[:1] == chars[-1]:
+            chars.pop()
+            start = word.start()
+        elif word.group().lower() not in _SKIPPED_WORDS:
+            return len(window)
+    if chars or window[start:].split(None, 1)[0].lower() in _FUNCTION_WORDS:
+        return len(window)
+    while start > 0 and not (window[start - 1].isspace() or window[start - 1] in _LF_STOPS):
         start -= 1
     return start
 
@@ -264,6 +333,7 @@ def _acceptable(short: str, long: str) -> bool:
         and words <= min(size + 5, size * 2)
         and size <= 10
         and short not in long
+        and not any(_is_acronym(word) and word in long for word in short.split())
         and _balanced(long)
         and _LONG_WORD.search(long) is not None
         and _LINK.search(long) is None
@@ -275,14 +345,25 @@ def _acceptable(short: str, long: str) -> bool:
 
 
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` of each sentence: split at line breaks and ``. ! ?`` + capital."""
+    """``(start, end)`` of each sentence: split at blank lines and ``. ! ?`` + capital."""
     start = 0
     for match in _SENTENCE_BREAK.finditer(text):
+        if text[match.start()] != "\n" and _abbreviated(text, match.start() - 1):
+            continue
         if match.start() > start:
             yield start, match.start()
         start = match.end()
     if start < len(text):
         yield start, len(text)
+
+
+def _abbreviated(text: str, period: int) -> bool:
+    """Is ``text[period]`` the period of an abbreviation or an initial ("Fig.", "E.")?"""
+    if text[period] != ".":
+        return False
+    word = text[max(0, period - 8) : period].rsplit(None, 1)[-1:]
+    token = word[0].lstrip("([\"'").casefold() if word else ""
+    return (len(token) == 1 and token.isalpha()) or token in _NO_BREAK_AFTER
 
 
 def _paren_pairs(text: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
@@ -322,14 +403,25 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _first_part(text: str, start: int, end: int) -> tuple[int, int]:
-    """The parenthesised text up to the first ``;`` or ``, `` (heuristic 1), stripped."""
-    cut = _SF_CUT.search(text, start, end)
-    return _strip_span(text, start, cut.start() if cut else end)
+def _first_part(
+    text: str, start: int, end: int, cut_at: re.Pattern[str] | None = None
+) -> tuple[int, int] | None:
+    """The parenthesised text up to the first ``;``, ``, `` or ``: `` (heuristic 1), stripped;
+    None when it is longer than any long form may be."""
+    stop = min(end, start + _MAX_LONG)
+    cut = (cut_at or _SF_CUT).search(text, start, stop)
+    if cut is not None:
+        end = cut.start()
+    elif end > stop:
+        return None
+    return _strip_span(text, start, end)
 
 
 def _forward(text: str, open_: int, close: int, floor: int) -> Abbreviation | None:
-    s_start, s_end = _first_part(text, open_ + 1, close)
+    part = _first_part(text, open_ + 1, close)
+    if part is None:
+        return None
+    s_start, s_end = part
     short = text[s_start:s_end]
     if not _valid_short(short):
         return None
@@ -343,9 +435,11 @@ def _forward(text: str, open_: int, close: int, floor: int) -> Abbreviation | No
         return None
     w_start = tokens[-max_words:][0].start()
     w_end = tokens[-1].end()
-    offset = _match_start(short, text[w_start:w_end])
+    window = text[w_start:w_end]
+    offset = _match_start(short, window)
     if offset is None:
         return None
+    offset = min(offset, _initials_start(short, window))
     l_start, l_end = _trim(text, w_start + offset, w_end)
     long = text[l_start:l_end]
     if not _acceptable(short, long):
@@ -356,25 +450,35 @@ def _forward(text: str, open_: int, close: int, floor: int) -> Abbreviation | No
 def _reversed(text: str, open_: int, close: int, floor: int) -> Abbreviation | None:
     s_start, s_end = _word_before(text, open_, floor)
     short = text[s_start:s_end]
-    if not (short and _valid_short(short)) or _is_unit(text, s_start, floor, short):
+    if not (short and _valid_short(short)) or _ROMAN.fullmatch(short):
         return None
-    l_start, l_end = _trim(text, *_first_part(text, open_ + 1, close))
-    long = text[l_start:l_end]
-    if not long or _is_reference(long):
+    if _is_unit(text, s_start, floor, short):
         return None
-    if _match_start(short, long) is None or not _acceptable(short, long):
-        return None
-    return Abbreviation(short, long, (s_start, s_end), (l_start, l_end), "reversed")
+    for cut in (_SF_CUT, _SEMICOLON):
+        part = _first_part(text, open_ + 1, close, cut)
+        if part is None:
+            continue
+        l_start, l_end = _trim(text, *part)
+        long = text[l_start:l_end]
+        if not long or _first_word(long).casefold() in _ASIDE_WORDS:
+            return None
+        if _match_start(short, long) is not None and _acceptable(short, long):
+            return Abbreviation(short, long, (s_start, s_end), (l_start, l_end), "reversed")
+    return None
 
 
 def _word_before(text: str, i: int, floor: int) -> tuple[int, int]:
-    """The white-space delimited word that ends before ``i`` (opening quotes dropped)."""
+    """The white-space delimited word that ends before ``i`` (opening quotes dropped); an
+    empty span when it is longer than ``_MAX_WORD``."""
+    lo = max(floor, i - _MAX_WORD)
     end = i
-    while end > floor and text[end - 1].isspace():
+    while end > lo and text[end - 1].isspace():
         end -= 1
     start = end
-    while start > floor and not text[start - 1].isspace():
+    while start > lo and not text[start - 1].isspace():
         start -= 1
+    if start == lo > floor and not text[lo - 1].isspace():
+        return end, end
     while start < end and text[start] in _QUOTES + "(":
         start += 1
     return start, end
@@ -435,7 +539,10 @@ def find_abbreviations_scispacy(text: str) -> list[Abbreviation]:
     Only the defining occurrences are returned (scispaCy also lists every later use).
     scispaCy is imported on the first call; without it this raises :class:`MissingExtraError`.
     """
-    doc = _scispacy_pipeline()(text)
+    nlp = _scispacy_pipeline()
+    with warnings.catch_warnings():  # W036: "the component 'matcher' has no patterns"
+        warnings.filterwarnings("ignore", message=r"\[W036\]")
+        doc = nlp(text)
     found: set[Abbreviation] = set()
     for short in doc._.abbreviations:
         long = short._.long_form

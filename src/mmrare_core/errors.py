@@ -14,6 +14,7 @@ __all__ = [
     "FetchError",
     "MMRareError",
     "MMRareWarning",
+    "MissingExtraError",
     "OntologyFormatError",
     "RuleFileError",
     "SourceWarning",
@@ -68,6 +69,10 @@ class UnknownCodeError(MMRareError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
         return str(self.args[0]) if self.args else ""
+
+
+class MissingExtraError(MMRareError, ImportError):
+    """An optional dependency (a ``mmrare_core[extra]``, e.g. scispacy) is not installed."""
 
 
 class FetchError(MMRareError, ConnectionError):

@@ -53,7 +53,7 @@ MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 #: Bump when the pickled automaton's layout changes.
 MASKER_FORMAT = 1
 
-ALIAS, FRAGMENT = 0, 1
+ALIAS, FRAGMENT, SHORT_FORM = 0, 1, 2
 RULE_ABBREVIATION = "abbreviation_defined"
 RULE_SHORT_FORM_AFTER_MASK = "abbreviation_after_mask"
 
@@ -335,12 +335,17 @@ def _leftmost_longest(candidates: Iterable[_Candidate]) -> list[_Candidate]:
 
 
 def _merge(spans: list[_Span], extra: list[_Span]) -> list[_Span]:
-    """Add short-form spans that do not overlap an alias span; keep document order."""
-    merged = sorted(spans, key=lambda s: s.start)
-    for span in sorted(extra, key=lambda s: (s.start, -s.end)):
-        if all(span.end <= s.start or span.start >= s.end for s in merged):
+    """Leftmost-longest over alias and short-form spans together (an alias wins a tie).
+
+    A short form that contains an alias ("MLNS-K" around the alias "MLNS") replaces it.
+    """
+    merged: list[_Span] = []
+    last_end = -1
+    ordered = sorted([*spans, *extra], key=lambda s: (s.start, -s.end, s.kind))
+    for span in ordered:
+        if span.start >= last_end:
             merged.append(span)
-            merged.sort(key=lambda s: s.start)
+            last_end = span.end
     return merged
 
 
@@ -422,7 +427,7 @@ def _short_form_spans(text: str, spans: list[_Span]) -> tuple[list[_Span], tuple
         if match and _looks_like_short_form(match.group(1)):
             defined.setdefault(match.group(1), (span.code, RULE_SHORT_FORM_AFTER_MASK))
     extra = [
-        _Span(s, e, short, code, rule)
+        _Span(s, e, short, code, rule, SHORT_FORM)
         for short, (code, rule) in defined.items()
         for s, e in short_form_uses(text, short)
     ]
