@@ -67,7 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--url", help="download from this URL instead of Orphadata's")
     fetch.add_argument("--force", action="store_true", help="download even when present")
     _mask_parser(commands)
+    _view_parser(commands)
     return parser
+
+
+def _view_parser(commands: Any) -> None:
+    view = commands.add_parser(
+        "view",
+        help="the leakage-controlled view of a report (JATS XML or text) for a track, as JSON",
+    )
+    view.add_argument("report", help="a JATS XML file (.xml, .nxml, gzip accepted) or a text file")
+    view.add_argument("--track", required=True, choices=["T1", "T2", "T3", "T4"])
+    view.add_argument("--orpha", action="append", default=[], metavar="CODE", help="diagnosis")
+    view.add_argument(
+        "--withheld", action="append", default=[], metavar="TEST", help="withheld test (T4)"
+    )
+    _source_options(view)
 
 
 def _mask_parser(commands: Any) -> None:
@@ -116,6 +131,8 @@ def run() -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "view":
+        return _view(args)
     if args.command == "mask":
         from .cli_mask import run_mask
 
@@ -132,6 +149,22 @@ def _dispatch(args: argparse.Namespace) -> int:
     ontology = _load(args)
     handler = {"stats": _stats, "show": _show, "search": _search, "aliases": _aliases}[args.action]
     handler(ontology, args)
+    return EXIT_OK
+
+
+def _view(args: argparse.Namespace) -> int:
+    from .views import build_view, read_document
+
+    doc = read_document(args.report)
+    masker = None
+    if args.orpha:
+        from .masking import Masker
+
+        masker = Masker.from_ontology(_load(args))
+    view = build_view(
+        doc, args.track, masker=masker, codes=args.orpha, withheld_tests=args.withheld
+    )
+    print(view.to_json())
     return EXIT_OK
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "Sentence",
     "TemporalRules",
     "Truncation",
+    "find_test_mentions",
     "sentences",
     "truncate_at",
     "truncate_before",
@@ -186,15 +187,32 @@ def _find_test(
     return (sentence.start + s, sentence.start + e), f"fuzzy:{align.score:.0f}"
 
 
-def _first_mention(
+def _mentions(
     sents: Sequence[Sentence], tests: Sequence[str], rules: TemporalRules
-) -> _Mention | None:
+) -> Iterator[_Mention]:
     for index, sentence in enumerate(sents):
         for test in tests:
             found = _find_test(test, sentence, rules)
             if found:
-                return _Mention(index, test, *found)
-    return None
+                yield _Mention(index, test, *found)
+
+
+def _first_mention(
+    sents: Sequence[Sentence], tests: Sequence[str], rules: TemporalRules
+) -> _Mention | None:
+    return next(_mentions(sents, tests, rules), None)
+
+
+def find_test_mentions(
+    doc: Document, tests: Iterable[str], rules: TemporalRules | None = None
+) -> list[tuple[str, str, tuple[int, int], str]]:
+    """Every mention of the tests: (block id, test, span in the block, ``exact``/``fuzzy:NN``)."""
+    rules = rules or default_rules()
+    sents = sentences(doc, rules)
+    names = [t for t in dict.fromkeys(tests) if t and t.strip()]
+    return [
+        (sents[m.sentence].block_id, m.test, m.span, m.how) for m in _mentions(sents, names, rules)
+    ]
 
 
 # --------------------------------------------------------------------------- cutting

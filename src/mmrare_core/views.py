@@ -1,0 +1,260 @@
+"""Leakage-controlled views of a case report, by track, each with its ``leakage_audit``.
+
+The track x layer matrix is data (``rules/tracks.json``; MMRareBench section 3.2):
+
+======  ==========================  =====================================
+track   layers (in the order run)   what the model sees
+======  ==========================  =====================================
+T1      L1, L2, L3                  no summary sections, diagnosis and captions masked
+T2      L1                          no summary sections (the diagnosis is given)
+T3      L1, L3                      no summary sections, captions masked
+T4      L1, T4, L2, L3              also cut before the withheld tests
+======  ==========================  =====================================
+
+Layer 1 drops title, abstract, conclusion and back matter (``sections``); truncation works on
+the Layer-1 document, before masking (DESIGN.md); Layer 2 masks the diagnosis over the whole
+view at once, so a short form defined in one paragraph is masked in every other
+(``masking``); Layer 3 masks captions (``captions``). Every step is recorded in the view's
+``leakage_audit``, a JSON-ready dict that is byte-identical for the same input, release and
+rules.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .document import Block, Document
+from .rules import read_rule_file
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .masking import Masker
+
+__all__ = ["AUDIT_SCHEMA_VERSION", "MaskedView", "Track", "build_view", "tracks"]
+
+AUDIT_SCHEMA_VERSION = 1
+#: Joins blocks for Layer 2: not white space, not a word character, so no alias spans it.
+_SEPARATOR = "\n\u241e\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One row of the track x layer matrix."""
+
+    id: str
+    name: str
+    layers: tuple[str, ...]
+    strict: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MaskedView:
+    """What a model sees for one track: the text, its blocks, and the audit record."""
+
+    track: str
+    text: str
+    blocks: tuple[Block, ...]
+    leakage_audit: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: track, text, blocks (id, kind, section, label, text), audit."""
+        return {
+            "track": self.track,
+            "text": self.text,
+            "blocks": [
+                {"id": b.id, "kind": b.kind, "section": list(b.section), "label": b.label, "text": b.text}
+                for b in self.blocks
+            ],
+            "leakage_audit": self.leakage_audit,
+        }
+
+    def to_json(self) -> str:
+        """Deterministic JSON (sorted keys)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+
+@lru_cache(maxsize=4)
+def tracks(rules_dir: str | None = None) -> dict[str, Track]:
+    """The track x layer matrix from ``rules/tracks.json``."""
+    data = read_rule_file(
+        "tracks.json", {"track": ("name", "layers", "strict")}, rules_dir=rules_dir
+    )
+    out = {}
+    for rule in data["rules"]:
+        layers = tuple(rule["layers"])
+        unknown = set(layers) - {"L1", "L2", "L3", "T4"}
+        if unknown:
+            from .errors import RuleFileError
+
+            raise RuleFileError(f"tracks.json: track {rule['id']!r}: unknown layer(s) {sorted(unknown)}")
+        out[rule["id"]] = Track(rule["id"], rule["name"], layers, bool(rule["strict"]))
+    return out
+
+
+def build_view(
+    doc: Document,
+    track: str,
+    *,
+    masker: Masker | None = None,
+    codes: Iterable[int | str] = (),
+    withheld_tests: Sequence[str] = (),
+    fragments: bool | None = None,
+    mask_token: str | None = None,
+    caption_token: str | None = None,
+) -> MaskedView:
+    """The view of ``doc`` for ``track`` (T1-T4), with its ``leakage_audit``.
+
+    Tracks with Layer 2 need ``masker`` and the diagnosis ``codes``; T4 needs
+    ``withheld_tests``. ``fragments`` defaults to the track's strict setting.
+    """
+    from .errors import MMRareError
+
+    matrix = tracks()
+    if track not in matrix:
+        raise MMRareError(f"unknown track {track!r} (expected one of {', '.join(matrix)})")
+    spec = matrix[track]
+    codes = list(codes)
+    if "L2" in spec.layers and (masker is None or not codes):
+        raise MMRareError(f"track {track} masks the diagnosis: give a masker and the ORPHA codes")
+    audit = _Audit(doc, spec, masker, codes)
+    current = doc
+    for layer in spec.layers:
+        if layer == "L1":
+            current = audit.layer1(current)
+        elif layer == "T4":
+            current = audit.truncate(current, withheld_tests)
+        elif layer == "L3":
+            current = audit.layer3(current, caption_token)
+        else:
+            assert masker is not None
+            strict = spec.strict if fragments is None else fragments
+            current = audit.layer2(current, masker, codes, strict, mask_token)
+    return MaskedView(track, current.text, current.blocks, audit.finish(current))
+
+
+class _Audit:
+    """Runs the layers and keeps the record of what each did."""
+
+    def __init__(self, doc: Document, spec: Track, masker: Masker | None, codes: list[Any]) -> None:
+        from . import __version__
+
+        ontology = masker.ontology if masker is not None else None
+        self.record: dict[str, Any] = {
+            "schema_version": AUDIT_SCHEMA_VERSION,
+            "library": {"name": "mmrare_core", "version": __version__},
+            "id_scheme": doc.id_scheme,
+            "source": doc.source,
+            "pmcid": doc.pmcid,
+            "track": spec.id,
+            "layers": list(spec.layers),
+            "ontology_release": [asdict(i) for i in ontology.release] if ontology else [],
+            "targets": [str(c) for c in codes],
+            "layer1": None,
+            "truncation": None,
+            "layer2": None,
+            "layer3": None,
+            "prechecks": {},
+        }
+        self.before = doc
+
+    def layer1(self, doc: Document) -> Document:
+        from .sections import layer1
+
+        result = layer1(doc)
+        self.record["layer1"] = {
+            "dropped": [
+                {"block": d.block.id, "kind": d.block.kind, "rule": d.rule, "title": d.title}
+                for d in result.dropped
+            ]
+        }
+        return result.document
+
+    def truncate(self, doc: Document, withheld_tests: Sequence[str]) -> Document:
+        from .temporal import truncate_before
+
+        result = truncate_before(doc, withheld_tests)
+        self.record["truncation"] = {"withheld_tests": list(withheld_tests), **result.cut.to_dict()}
+        return result.document
+
+    def layer3(self, doc: Document, token: str | None) -> Document:
+        from .captions import CAPTION_TOKEN, layer3
+
+        result = layer3(doc, token or CAPTION_TOKEN)
+        self.record["layer3"] = {
+            "token": token or CAPTION_TOKEN,
+            "edits": [
+                {"block": e.block_id, "start": e.start, "end": e.end, "rule": e.rule, "label": e.label}
+                for e in result.edits
+            ],
+        }
+        return result.document
+
+    def layer2(
+        self, doc: Document, masker: Masker, codes: list[Any], strict: bool, token: str | None
+    ) -> Document:
+        from .masking import MASK_TOKEN
+
+        token = token or MASK_TOKEN
+        joined = _SEPARATOR.join(b.text for b in doc.blocks)
+        result = masker.mask(joined, codes, token, fragments=strict)
+        texts = result.text.split(_SEPARATOR)
+        starts = _block_starts(doc.blocks)
+        edits = []
+        for edit in result.edits:
+            index = max(i for i, s in enumerate(starts) if s <= edit.start)
+            edits.append(
+                {"block": doc.blocks[index].id, "start": edit.start - starts[index],
+                 "end": edit.end - starts[index], "original": edit.original, "alias": edit.alias,
+                 "code": edit.code, "rule": edit.rule_id}
+            )  # fmt: skip
+        self.record["scope"] = {
+            "targets": list(result.scope.targets),
+            "codes": list(result.scope.codes),
+            "reasons": {str(c): r for c, r in result.scope.reasons},
+        }
+        self.record["layer2"] = {
+            "token": token,
+            "fragments": strict,
+            "abbreviations": list(result.abbreviations),
+            "edits": edits,
+        }
+        blocks = tuple(replace(b, text=t) for b, t in zip(doc.blocks, texts, strict=True))
+        return replace(doc, blocks=blocks, _index={})
+
+    def finish(self, doc: Document) -> dict[str, Any]:
+        record = self.record
+        l1, l2, l3 = record["layer1"], record["layer2"], record["layer3"]
+        record["counts"] = {
+            "blocks_in": len(self.before.blocks),
+            "blocks_out": len(doc.blocks),
+            "blocks_dropped": len(l1["dropped"]) if l1 else 0,
+            "diagnosis_masks": len(l2["edits"]) if l2 else 0,
+            "caption_masks": len(l3["edits"]) if l3 else 0,
+            "chars_in": len(self.before.text),
+            "chars_out": len(doc.text),
+        }
+        return record
+
+
+def _block_starts(blocks: Sequence[Block]) -> list[int]:
+    starts, pos = [], 0
+    for block in blocks:
+        starts.append(pos)
+        pos += len(block.text) + len(_SEPARATOR)
+    return starts
+
+
+def read_document(path: str | Path) -> Document:
+    """Parse a report file: JATS XML when it starts with ``<``, else plain text / Markdown."""
+    from .jats import parse_jats
+    from .textdoc import parse_text
+
+    path = Path(path)
+    head = path.read_bytes()[:512].lstrip()
+    if head.startswith(b"<") or head.startswith(b"\x1f\x8b"):
+        return parse_jats(path)
+    return parse_text(path.read_text(encoding="utf-8"), source=str(path))
