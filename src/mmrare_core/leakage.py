@@ -175,7 +175,7 @@ def _aliases(
     return [
         rules.finding(
             "residual_alias",
-            f"{field}: {text[s.start : s.end]!r} is an alias of ORPHA:{s.code} (rule {s.rule_id})",
+            f"{text[s.start : s.end]!r} is an alias of ORPHA:{s.code} (rule {s.rule_id})",
             rule=s.rule_id,
             field=field,
             span=(s.start, s.end),
@@ -200,7 +200,7 @@ def _short_forms(
     return [
         rules.finding(
             "residual_abbreviation",
-            f"{field}: {short!r} stands for the diagnosis in this text ({rule})",
+            f"{short!r} stands for the diagnosis in this text ({rule})",
             rule=rule,
             field=field,
             span=span,
@@ -217,7 +217,7 @@ def _fragments(
     return [
         rules.finding(
             "residual_fragment",
-            f"{field}: {text[s.start : s.end]!r} is a distinctive fragment of ORPHA:{s.code}",
+            f"{text[s.start : s.end]!r} is a distinctive fragment of ORPHA:{s.code}",
             rule=s.rule_id,
             field=field,
             span=(s.start, s.end),
@@ -256,7 +256,7 @@ def _near_misses(
         out.append(
             rules.finding(
                 "residual_near_miss",
-                f"{field}: {text[start:end]!r} is a near-miss of {alias.form!r} "
+                f"{text[start:end]!r} is a near-miss of {alias.form!r} "
                 f"(ORPHA:{alias.code}, score {found.score:.0f})",
                 rule=alias.rule_id,
                 field=field,
@@ -274,7 +274,7 @@ def _codes_in_text(
     pattern = re.compile(rf"(?i)\b(?:orpha(?:net)?|ordo)\s*[:_ #-]?\s*(?:{codes})\b")
     return [
         rules.finding(
-            "residual_code", f"{field}: the ORPHA code {m.group(0)!r}", field=field, span=m.span()
+            "residual_code", f"the ORPHA code {m.group(0)!r}", field=field, span=m.span()
         )
         for m in pattern.finditer(text)
     ]
@@ -297,7 +297,7 @@ def _genes_and_omim(
                 out.append(
                     rules.finding(
                         "gene_or_omim",
-                        f"{field}: {m.group(0)!r} is a {what} of ORPHA:{code}",
+                        f"{m.group(0)!r} is a {what} of ORPHA:{code}",
                         field=field,
                         span=m.span(),
                     )
@@ -316,7 +316,7 @@ def caption_findings(field: str, text: str, rules: AuditRules | None = None) -> 
     return [
         rules.finding(
             "caption_text",
-            f"{field}: caption text {e.original.strip()[:60]!r} after {e.label or 'a label'}",
+            f"caption text {e.original.strip()[:60]!r} after {e.label or 'a label'}",
             rule=e.rule,
             field=field,
             span=(e.start, e.end),
@@ -405,7 +405,7 @@ def withheld_test_findings(
     return [
         rules.finding(
             "withheld_test_in_context",
-            f"context: withheld test {test!r} is mentioned ({how})",
+            f"withheld test {test!r} is mentioned ({how})",
             field="context",
             span=span,
         )

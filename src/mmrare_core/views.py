@@ -151,7 +151,7 @@ class _Audit:
             "pmcid": doc.pmcid,
             "track": spec.id,
             "layers": list(spec.layers),
-            "ontology_release": [asdict(i) for i in ontology.release] if ontology else [],
+            "ontology_release": [_release(i) for i in ontology.release] if ontology else [],
             "targets": [str(c) for c in codes],
             "layer1": None,
             "truncation": None,
@@ -238,6 +238,13 @@ class _Audit:
             "chars_out": len(doc.text),
         }
         return record
+
+
+def _release(info: Any) -> dict[str, Any]:
+    """A release record without the local folder: the same on every machine."""
+    record = asdict(info)
+    record["path"] = Path(record["path"]).name
+    return record
 
 
 def _block_starts(blocks: Sequence[Block]) -> list[int]:

@@ -93,12 +93,12 @@ def _diagnosis_findings(
     try:
         resolution = resolve_diagnosis(item, masker.ontology, threshold)
     except UnknownCodeError as exc:
-        return [rules.finding("unresolved_diagnosis", f"orpha_code: {exc}", field="orpha_code")]
+        return [rules.finding("unresolved_diagnosis", str(exc), field="orpha_code")]
     if resolution is None:
         return [
             rules.finding(
                 "unresolved_diagnosis",
-                f"answer {item.get('answer')!r} and its aliases resolve to no disorder of the "
+                f"{item.get('answer')!r} and its aliases resolve to no disorder of the "
                 f"release (exact alias match, else search score >= {threshold:.0f})",
                 field="answer",
             )
