@@ -1,4 +1,5 @@
-"""The ``mmrare`` command: ``mmrare ontology stats|show|search|aliases|fetch`` and ``mmrare mask``.
+"""The ``mmrare`` command: ``mmrare ontology stats|show|search|aliases|fetch``, ``mmrare mask``,
+``mmrare view`` and ``mmrare score``.
 
 Exit codes: 0 success, 1 findings (later commands), 2 usage or I/O error. Machine output
 (``--json``) goes to stdout, diagnostics to stderr.
@@ -68,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--force", action="store_true", help="download even when present")
     _mask_parser(commands)
     _view_parser(commands)
+    from .cli_score import add_score_parser
+
+    add_score_parser(commands)
     return parser
 
 
@@ -133,6 +137,10 @@ def run() -> None:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "view":
         return _view(args)
+    if args.command == "score":
+        from .cli_score import run_score
+
+        return run_score(args)
     if args.command == "mask":
         from .cli_mask import run_mask
 
