@@ -122,17 +122,10 @@ def _resolution_note(resolution: Any) -> Finding:
 
 def _evidence(item: Mapping[str, Any], context: AuditContext) -> list[Finding]:
     if "evidence_chain" not in item:
-        return []
-    from ..evidence import evidence_findings, find_document
-    from ..views import read_document
+        return []  # public-release items carry no chain
+    from ..evidence import check_evidence
 
-    document = None
-    pmcid = item.get("pmcid")
-    if context.documents is not None and isinstance(pmcid, str):
-        path = find_document(context.documents, pmcid)
-        if path is not None:
-            document = read_document(path)
-    return list(evidence_findings(item, document))
+    return list(check_evidence(item, context.documents))
 
 
 def _images(item: Mapping[str, Any], context: AuditContext) -> list[Finding]:
