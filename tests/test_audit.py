@@ -78,7 +78,12 @@ def test_exit_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert "not found" in capsys.readouterr().err
     clean = tmp_path / "clean.jsonl"
     clean.write_text((EXAMPLES / "items.jsonl").read_text().splitlines()[0] + "\n")
-    assert main([str(clean), "--images-root", str(EXAMPLES), "--documents", str(EXAMPLES / "documents")]) == 0
+    assert (
+        main(
+            [str(clean), "--images-root", str(EXAMPLES), "--documents", str(EXAMPLES / "documents")]
+        )
+        == 0
+    )
 
 
 def test_strict_counts_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -91,8 +96,13 @@ def test_strict_counts_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main([*common, "--strict"]) == 1
 
 
-def test_without_documents_the_evidence_check_says_it_did_not_run(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(EXAMPLES / "items.jsonl"), "--images-root", str(EXAMPLES), "--format", "jsonl"]) == 1
+def test_without_documents_the_evidence_check_says_it_did_not_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (
+        main([str(EXAMPLES / "items.jsonl"), "--images-root", str(EXAMPLES), "--format", "jsonl"])
+        == 1
+    )
     first = json.loads(capsys.readouterr().out.splitlines()[0])
     assert first["verdict"] == "warn"
     assert any(f["rule"] == "evidence_unchecked" for f in first["findings"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import site
 import subprocess
 import sys
@@ -55,9 +56,20 @@ def test_wheel_installs_and_runs_the_main_job_elsewhere(tmp_path: Path) -> None:
         cwd=elsewhere, check=True, capture_output=True, text=True,
     )  # fmt: skip
     assert str(env_dir) in run.stdout, "the wheel, not the checkout, must be imported"
+    env = {"MMRARE_CACHE_DIR": str(tmp_path / "cache"), "PATH": ""}
+    examples = ROOT / "examples"
     job = subprocess.run(
-        [str(python), "-m", "mmrare_core", "ontology", "stats", "--json"],
-        cwd=elsewhere, capture_output=True, text=True, env={"MMRARE_CACHE_DIR": str(tmp_path / "cache"), "PATH": ""},
+        [str(python), "-m", "mmrare_core.audit", str(examples / "items.jsonl"),
+         "--images-root", str(examples), "--documents", str(examples / "documents"),
+         "--format", "jsonl", "--exit-zero"],
+        cwd=elsewhere, capture_output=True, text=True, env=env,
     )  # fmt: skip
     assert job.returncode == 0, job.stderr
-    assert '"disorders"' in job.stdout and "product1" in job.stdout
+    verdicts = [json.loads(line)["verdict"] for line in job.stdout.splitlines()]
+    assert len(verdicts) == 14 and "pass" in verdicts and "reject" in verdicts
+    stats = subprocess.run(
+        [str(python), "-m", "mmrare_core", "ontology", "stats", "--json"],
+        cwd=elsewhere, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert stats.returncode == 0, stats.stderr
+    assert '"disorders"' in stats.stdout and "product1" in stats.stdout
