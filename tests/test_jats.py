@@ -20,6 +20,7 @@ from mmrare_core import xmlsafe
 from mmrare_core.document import ID_SCHEME, Document
 from mmrare_core.errors import DocumentError, MMRareError, SourceWarning, UnsafeXMLError
 from mmrare_core.jats import parse_jats
+from mmrare_core.normalize import normalize_text
 
 from .conftest import SHARED_DATA, require
 
@@ -34,7 +35,8 @@ INSERTED = "An unrelated paragraph, inserted by the test."
 
 def _hid(slug: str, code: str, text: str) -> str:
     """A hashed id as the scheme in jats.py's docstring spells it (computed independently)."""
-    return f"{slug}.{code}.{hashlib.blake2b(text.encode(), digest_size=4).hexdigest()}"
+    data = normalize_text(text).encode("utf-8", "surrogatepass")
+    return f"{slug}.{code}.{hashlib.blake2b(data, digest_size=4).hexdigest()}"
 
 
 def _rows(doc: Document) -> list[tuple[str, str, tuple[str, ...], str, str]]:

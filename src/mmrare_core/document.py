@@ -10,6 +10,9 @@ breaks a collision. The scheme has a version (:data:`ID_SCHEME`), recorded in ev
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -17,6 +20,8 @@ __all__ = [
     "KINDS",
     "Block",
     "Document",
+    "slug",
+    "text_digest",
 ]
 
 #: Version of the block-id scheme; bump when ids would change for the same input.
@@ -75,7 +80,7 @@ class Document:
     pmcid: str = ""
     article_type: str = ""
     id_scheme: str = ID_SCHEME
-    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _index: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update((b.id, i) for i, b in enumerate(self.blocks))
@@ -96,3 +101,31 @@ class Document:
     def text(self) -> str:
         """All blocks' text, separated by blank lines."""
         return "\n\n".join(b.text for b in self.blocks)
+
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+def text_digest(text: str) -> str:
+    """8 hex characters of BLAKE2b over the normalized text: the hash part of block ids.
+
+    >>> text_digest("Fever  began.") == text_digest("fever began.")
+    True
+    """
+    from .normalize import normalize_text
+
+    data = normalize_text(text).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=4).hexdigest()
+
+
+def slug(title: str) -> str:
+    """``"Case presentation"`` -> ``"case-presentation"`` (ASCII, at most 40 characters).
+
+    >>> slug("2.1. Laboratory Findings")
+    '2-1-laboratory-findings'
+    """
+    ascii_ = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    out = _SLUG_DROP.sub("-", ascii_).strip("-")
+    if len(out) > 40:
+        out = out[:40].rsplit("-", 1)[0] or out[:40]
+    return out or "s-" + text_digest(title)[:6]

@@ -59,8 +59,8 @@ Block ids (scheme :data:`~mmrare_core.document.ID_SCHEME`, ``blockid-v1``)
        → ``s-`` + 6 hex digits of its hash), levels joined by "."; or the part (``front``,
        ``body``, ``back``, ``floats``) when the section is empty; the kind code is one of
        ``title abs kwd h p li fig tab table supp fn back``; ``hash`` is
-       ``blake2b(text.encode("utf-8"), digest_size=4).hexdigest()`` of the block's final
-       text, e.g. ``case-presentation.p.3f2a9c1e``;
+       :func:`~mmrare_core.document.text_digest` (8 hex of BLAKE2b over the normalized
+       text, shared with ``parse_text``), e.g. ``case-presentation.p.3f2a9c1e``;
     3. a second block with the same id (two identical paragraphs in one section, or a
        duplicated ``@id``) gets ``.2``, a third ``.3``, in reading order.
 
@@ -71,11 +71,9 @@ Block ids (scheme :data:`~mmrare_core.document.ID_SCHEME`, ``blockid-v1``)
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
-import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator
 from typing import IO
@@ -98,6 +96,8 @@ from .document import (
     TITLE,
     Block,
     Document,
+    slug,
+    text_digest,
 )
 from .errors import DocumentError, SourceWarning, where
 
@@ -158,7 +158,6 @@ _BREAK = "\x00"
 _BREAKS = re.compile(r" ?\x00[\x00 ]*")
 _NO_SPACE_BEFORE = frozenset(",.;:!?)]}%")
 _NO_SPACE_AFTER = frozenset("([{")
-_SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _PMCID = re.compile(r"(?i)^\s*(?:pmc)?(\d+)\s*$")
 _TEX_DOC = re.compile(r"\\begin\{document\}(.*?)\\end\{document\}", re.DOTALL)
 _PMCID_TYPES = ("pmc", "pmcid", "pmc-uid")
@@ -179,9 +178,9 @@ def parse_jats(source: JATSSource, *, name: str | None = None) -> Document:
     >>> doc.pmcid, doc.title, doc.article_type
     ('PMC123', 'A rare case', 'case-report')
     >>> [(b.id, b.kind, b.text) for b in doc.blocks]  # doctest: +NORMALIZE_WHITESPACE
-    [('front.title.c7389c7d', 'title', 'A rare case'),
+    [('front.title.8841d78e', 'title', 'A rare case'),
      ('s1.title', 'heading', 'Case presentation'),
-     ('case-presentation.p.73ebbafa', 'paragraph', 'A 9-year-old boy1 had fever.')]
+     ('case-presentation.p.bc45534e', 'paragraph', 'A 9-year-old boy1 had fever.')]
     """
     if isinstance(source, str) and source.lstrip().startswith("<"):
         raise DocumentError(
@@ -284,19 +283,6 @@ def _finish(text: str) -> str:
         return " "
 
     return _BREAKS.sub(space, text).strip()
-
-
-def _slug(title: str) -> str:
-    """``"Case presentation"`` → ``"case-presentation"`` (at most 40 characters)."""
-    ascii_ = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    slug = _SLUG_DROP.sub("-", ascii_).strip("-")
-    if len(slug) > 40:
-        slug = slug[:40].rsplit("-", 1)[0] or slug[:40]
-    return slug or "s-" + _digest(title)[:6]
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=4).hexdigest()
 
 
 def _pmcid(meta: etree._Element | None) -> str:
@@ -415,8 +401,8 @@ class _Reader:
         if own_id:
             base = own_id
         else:
-            slug = ".".join(_slug(t) for t in section) if section else self.part
-            base = f"{slug}.{_KIND_CODE[kind]}.{_digest(text)}"
+            path = ".".join(slug(t) for t in section) if section else self.part
+            base = f"{path}.{_KIND_CODE[kind]}.{text_digest(text)}"
         block_id, n = base, 1
         while block_id in self.taken:
             n += 1

@@ -22,7 +22,14 @@ from .errors import RuleFileError
 __all__ = ["RULE_FILES", "read_rule_file", "rules_digest", "rules_path"]
 
 #: The rule files the library reads, by file name.
-RULE_FILES = ("alias_rules.json", "specificity.json", "fragments.json", "temporal.json")
+RULE_FILES = (
+    "alias_rules.json",
+    "specificity.json",
+    "fragments.json",
+    "temporal.json",
+    "sections.json",
+    "captions.json",
+)
 
 _SCHEMA_VERSION = 1
 _COMMON_KEYS = frozenset({"id", "kind", "description"})

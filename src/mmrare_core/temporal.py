@@ -265,7 +265,7 @@ def _apply(doc: Document, where: Sentence, cut: Cut, rules: TemporalRules) -> Tr
     head = doc.blocks[where.block].text[: where.start].rstrip()
     if head:
         kept.append(replace(doc.blocks[where.block], text=head))
-    truncated = replace(doc, blocks=tuple(kept), _index={})
+    truncated = replace(doc, blocks=tuple(kept))
     doc_offset = len(truncated.text)
     cut = replace(cut, block_id=where.block_id, offset=len(head), doc_offset=doc_offset)
     return Truncation(truncated, _cut_summary(doc, truncated, cut, rules))

@@ -66,7 +66,13 @@ class MaskedView:
             "track": self.track,
             "text": self.text,
             "blocks": [
-                {"id": b.id, "kind": b.kind, "section": list(b.section), "label": b.label, "text": b.text}
+                {
+                    "id": b.id,
+                    "kind": b.kind,
+                    "section": list(b.section),
+                    "label": b.label,
+                    "text": b.text,
+                }
                 for b in self.blocks
             ],
             "leakage_audit": self.leakage_audit,
@@ -90,7 +96,9 @@ def tracks(rules_dir: str | None = None) -> dict[str, Track]:
         if unknown:
             from .errors import RuleFileError
 
-            raise RuleFileError(f"tracks.json: track {rule['id']!r}: unknown layer(s) {sorted(unknown)}")
+            raise RuleFileError(
+                f"tracks.json: track {rule['id']!r}: unknown layer(s) {sorted(unknown)}"
+            )
         out[rule["id"]] = Track(rule["id"], rule["name"], layers, bool(rule["strict"]))
     return out
 
@@ -187,7 +195,13 @@ class _Audit:
         self.record["layer3"] = {
             "token": token or CAPTION_TOKEN,
             "edits": [
-                {"block": e.block_id, "start": e.start, "end": e.end, "rule": e.rule, "label": e.label}
+                {
+                    "block": e.block_id,
+                    "start": e.start,
+                    "end": e.end,
+                    "rule": e.rule,
+                    "label": e.label,
+                }
                 for e in result.edits
             ],
         }
@@ -223,7 +237,7 @@ class _Audit:
             "edits": edits,
         }
         blocks = tuple(replace(b, text=t) for b, t in zip(doc.blocks, texts, strict=True))
-        return replace(doc, blocks=blocks, _index={})
+        return replace(doc, blocks=blocks)
 
     def finish(self, doc: Document) -> dict[str, Any]:
         record = self.record
