@@ -25,7 +25,7 @@ from .conftest import PACKETS, SHARED_DATA, require
 
 
 def _word(char: str) -> bool:
-    return unicodedata.category(char)[0] in "LNM"
+    return unicodedata.category(char)[0] in "LNM" or unicodedata.category(char) == "Pc"
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,9 @@ def _pool(ontology: Ontology, codes: Sequence[int]) -> list[str]:
     for key in {alias_key(f) for f in forms if len(f) > 4}:
         rarest = min(key.split(), key=lambda w: len(index.get(w, ())))
         containing += [
-            form for other, form, code in index.get(rarest, ()) if code not in codes and key in other
+            form
+            for other, form, code in index.get(rarest, ())
+            if code not in codes and key in other
         ]
     return forms + sorted(set(containing))[:40]
 
@@ -338,9 +340,10 @@ def test_masker_pickles(masker: Masker) -> None:
 
     again = pickle.loads(pickle.dumps(masker))
     text = "Wiskott-Aldrich syndrome and WAS"
-    assert again.mask(text, [906], abbreviations=False).text == masker.mask(
-        text, [906], abbreviations=False
-    ).text
+    assert (
+        again.mask(text, [906], abbreviations=False).text
+        == masker.mask(text, [906], abbreviations=False).text
+    )
 
 
 def test_masker_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -425,3 +428,10 @@ def test_abbreviation_edits_keep_the_guarantees(masker: Masker) -> None:
     assert masker.mask(result.text, [1775]).text == result.text
     for edit in result.edits:
         assert text[edit.start : edit.end] == edit.original
+
+
+def test_underscore_joins_identifiers(masker: Masker) -> None:
+    """Regression (benchmark finding): NM in the RefSeq id NM_001008537 was masked."""
+    text = "Dyskeratosis congenita; transcript DC_001008537 and DC."
+    result = masker.mask(text, [1775], "[M]", abbreviations=False)
+    assert result.text == "[M]; transcript DC_001008537 and [M]."

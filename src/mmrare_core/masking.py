@@ -54,17 +54,22 @@ MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 MASKER_FORMAT = 1
 
 ALIAS, FRAGMENT, SHORT_FORM = 0, 1, 2
+_WORD_CATEGORIES = frozenset(
+    {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc"}
+)
 RULE_ABBREVIATION = "abbreviation_defined"
 RULE_SHORT_FORM_AFTER_MASK = "abbreviation_after_mask"
 
 
 def is_word_char(char: str) -> bool:
-    """Letters, digits and marks are word characters (Unicode categories L*, N*, M*).
+    """Letters, digits, marks and connectors are word characters (L*, N*, M*, Pc).
 
-    >>> [is_word_char(c) for c in "aé9\u0301-_ "]
-    [True, True, True, True, False, False, False]
+    The underscore joins identifiers: ``NM`` in ``NM_001008537`` is not a word.
+
+    >>> [is_word_char(c) for c in "aé9\u0301_- "]
+    [True, True, True, True, True, False, False]
     """
-    return char.isalnum() or unicodedata.category(char)[0] in "LNM"
+    return char.isalnum() or unicodedata.category(char) in _WORD_CATEGORIES
 
 
 def at_word_boundary(text: str, start: int, end: int) -> bool:
@@ -242,7 +247,13 @@ class Masker:
         norm = normalize(text)
         codes = frozenset(scope.codes)
         spans = [
-            _Span(*norm.source_span(c.start, c.end), c.entry.form, c.entry.code, c.entry.rule_id, c.entry.kind)
+            _Span(
+                *norm.source_span(c.start, c.end),
+                c.entry.form,
+                c.entry.code,
+                c.entry.rule_id,
+                c.entry.kind,
+            )
             for c in _leftmost_longest(self._candidates(norm, codes, fragments))
         ]
         return spans
@@ -308,7 +319,8 @@ def _compile(table: AliasTable, fragments: dict[str, Fragment]) -> Any:
         entries[key].append(_Entry(alias.code, ALIAS, exact, alias.form, alias.rule_id))
     for key, frag in fragments.items():
         entries[key].extend(
-            _Entry(c, FRAGMENT, "", key, "distinctive_fragment", frag.proper_name) for c in frag.codes
+            _Entry(c, FRAGMENT, "", key, "distinctive_fragment", frag.proper_name)
+            for c in frag.codes
         )
     automaton = ahocorasick.Automaton()
     for key, items in entries.items():
@@ -419,7 +431,11 @@ def _short_form_spans(text: str, spans: list[_Span]) -> tuple[list[_Span], tuple
     defined: dict[str, tuple[int, str]] = {}
     for abbr in find_abbreviations(text):
         for span in spans:
-            if span.kind == ALIAS and abbr.long_span[0] <= span.start and span.end <= abbr.long_span[1]:
+            if (
+                span.kind == ALIAS
+                and abbr.long_span[0] <= span.start
+                and span.end <= abbr.long_span[1]
+            ):
                 defined.setdefault(abbr.short, (span.code, RULE_ABBREVIATION))
                 break
     for span in spans:
