@@ -43,7 +43,12 @@ def _batch(args: argparse.Namespace, masker: Masker, options: dict[str, Any]) ->
         lines = ((n, line, name, args.orpha) for n, line in enumerate(stream, 1) if line.strip())
         share = {"masker": masker, "options": options}
         for out in ordered_map(
-            _mask_line, lines, share=share, workers=args.workers, progress=args.progress, desc="mask"
+            _mask_line,
+            lines,
+            share=share,
+            workers=args.workers,
+            progress=args.progress,
+            desc="mask",
         ):
             if "error" in out:
                 failed += 1

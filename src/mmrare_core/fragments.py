@@ -89,8 +89,10 @@ def _candidates(name: str, cfg: _Settings, proper: set[str]) -> Iterator[tuple[s
     """(token, is proper name) for the proper-name and gene-like tokens of one name."""
     for _, word in _words(name):
         parts = re.split(r"[-'’]", word)
-        if len(parts) > 1 and len(word) >= cfg.compound_min_length and all(
-            _name_like(p, cfg, proper, 2) for p in parts
+        if (
+            len(parts) > 1
+            and len(word) >= cfg.compound_min_length
+            and all(_name_like(p, cfg, proper, 2) for p in parts)
         ):
             yield word, True
         for part in parts:

@@ -273,9 +273,7 @@ def _codes_in_text(
     codes = "|".join(str(c) for c in scope.codes)
     pattern = re.compile(rf"(?i)\b(?:orpha(?:net)?|ordo)\s*[:_ #-]?\s*(?:{codes})\b")
     return [
-        rules.finding(
-            "residual_code", f"the ORPHA code {m.group(0)!r}", field=field, span=m.span()
-        )
+        rules.finding("residual_code", f"the ORPHA code {m.group(0)!r}", field=field, span=m.span())
         for m in pattern.finditer(text)
     ]
 
