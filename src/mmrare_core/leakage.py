@@ -29,7 +29,7 @@ from .normalize import normalize
 from .rules import read_rule_file
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .masking import Masker
+    from .masking import Edit, Masker
     from .ontology import Ontology
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "Resolution",
     "answer_overlap",
     "caption_findings",
+    "narrative_findings",
     "overlap_findings",
     "residual_findings",
     "resolve_diagnosis",
@@ -230,6 +231,8 @@ def _fragments(
 def _near_misses(
     field: str, text: str, masker: Masker, scope: Scope, rules: AuditRules
 ) -> list[Finding]:
+    """Near-misses of the longer aliases, searched in the text with its exact aliases masked
+    (so an exact alias never hides a typo'd one elsewhere), a few per alias."""
     from rapidfuzz import fuzz
 
     ontology = masker.ontology
@@ -237,8 +240,9 @@ def _near_misses(
         return []
     threshold = float(rules.setting("residual_near_miss", "threshold", 90))
     min_length = int(rules.setting("residual_near_miss", "min_length", 8))
-    norm = normalize(text)
-    exact = [(s.start, s.end) for s in masker.find(text, scope)]
+    masked = masker.mask(text, scope, abbreviations=False)
+    norm = normalize(masked.text)
+    hay = list(norm.text)
     keys = {
         alias_key(a.form): a
         for code in scope.codes
@@ -247,24 +251,37 @@ def _near_misses(
     }
     out = []
     for key, alias in keys.items():
-        found = fuzz.partial_ratio_alignment(key, norm.text, score_cutoff=threshold)
-        if found is None:
-            continue
-        start, end = norm.source_span(found.dest_start, found.dest_end)
-        if any(s < end and start < e for s, e in exact):
-            continue  # the alias itself is there: reported by residual_alias
-        out.append(
-            rules.finding(
-                "residual_near_miss",
-                f"{text[start:end]!r} is a near-miss of {alias.form!r} "
-                f"(ORPHA:{alias.code}, score {found.score:.0f})",
-                rule=alias.rule_id,
-                field=field,
-                span=(start, end),
+        for _ in range(3):
+            found = fuzz.partial_ratio_alignment(key, "".join(hay), score_cutoff=threshold)
+            if found is None or found.dest_end <= found.dest_start:
+                break
+            hay[found.dest_start : found.dest_end] = "\0" * (found.dest_end - found.dest_start)
+            start, end = (
+                _to_source(masked.edits, p)
+                for p in norm.source_span(found.dest_start, found.dest_end)
             )
-        )
-        exact.append((start, end))
+            out.append(
+                rules.finding(
+                    "residual_near_miss",
+                    f"{text[start:end]!r} is a near-miss of {alias.form!r} "
+                    f"(ORPHA:{alias.code}, score {found.score:.0f})",
+                    rule=alias.rule_id,
+                    field=field,
+                    span=(start, end),
+                )
+            )
     return out
+
+
+def _to_source(edits: Sequence[Edit], position: int) -> int:
+    """An offset in the masked text -> the offset in the text before masking."""
+    shift = 0
+    for edit in edits:
+        if edit.out_end <= position:
+            shift += (edit.end - edit.start) - (edit.out_end - edit.out_start)
+        elif edit.out_start < position:
+            return edit.start
+    return position + shift
 
 
 def _codes_in_text(
@@ -409,3 +426,28 @@ def withheld_test_findings(
         )
         for _, test, span, how in find_test_mentions(doc, [str(t) for t in tests])
     ]
+
+
+def narrative_findings(
+    item: Mapping[str, Any], track: str, rules: AuditRules | None = None
+) -> list[Finding]:
+    """T4: too little narrative left before the cut (from the item's ``leakage_audit`` or
+    the length of its context)."""
+    rules = rules or default_rules()
+    if not rules.runs("too_little_narrative", track):
+        return []
+    audit = item.get("leakage_audit")
+    cut = audit.get("truncation") if isinstance(audit, Mapping) else None
+    context = item.get("context")
+    minimum = int(rules.setting("too_little_narrative", "min_chars", 300))
+    short = isinstance(context, str) and len(context.strip()) < minimum
+    if (isinstance(cut, Mapping) and cut.get("too_little_left")) or short:
+        return [
+            rules.finding(
+                "too_little_narrative",
+                f"too little narrative before the cut (fewer than {minimum} characters, or "
+                "flagged by the truncation)",
+                field="context",
+            )
+        ]
+    return []

@@ -19,6 +19,7 @@ from ..leakage import (
     AuditRules,
     caption_findings,
     default_rules,
+    narrative_findings,
     overlap_findings,
     residual_findings,
     resolve_diagnosis,
@@ -76,6 +77,7 @@ def audit_item(
         findings += caption_findings("context", item["context"], rules)
     findings += overlap_findings(item, track, rules)
     findings += withheld_test_findings(item, track, rules)
+    findings += narrative_findings(item, track, rules)
     findings += _evidence(item, context)
     findings += _images(item, context)
     verdict = verdict_of(findings, context.strict)
