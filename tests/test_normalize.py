@@ -1,27 +1,42 @@
-"""Guarantees of :mod:`mmrare_core.normalize`: offsets, idempotence, a whole-string twin.
+"""Guarantees of :mod:`mmrare_core.normalize`: offsets, idempotence, two slow twins.
 
-The fast implementation works one cluster (a base character with its marks and invisible
-characters) at a time and keeps an offset map; :func:`reference_normalize` below is the slow,
-obviously-correct twin that processes the whole string at once and keeps no offsets.
-Hypothesis holds the first to the second on text that mixes ASCII with the characters that
-make normalization hard.
+The library splits a text into ASCII chunks and cached runs, and keeps an offset map. Two slow
+twins hold it to account:
+
+* :func:`reference_normalize`, the obviously-correct specification that processes the whole
+  string at once and keeps no offsets: it pins the normalized *text*;
+* :func:`previous_normalize`, the implementation before the fast path (one regular-expression
+  scan, then one cluster at a time through a builder): it pins the *offset map*, character by
+  character, so that the fast path changes no output at all.
+
+Hypothesis holds the library to both on text that mixes ASCII with the characters that make
+normalization hard, and on document-like text; the real case reports close the loop.
 """
 
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
+import os
+import pickle
 import re
 import string
 import unicodedata
-from functools import cache
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache, lru_cache
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from .conftest import SHARED_DATA, require
 from mmrare_core.normalize import Normalized, normalize, normalize_text
+
+from .conftest import SHARED_DATA, require
+
+#: The module itself (``mmrare_core.normalize`` is also the name of the function).
+normalize_module = importlib.import_module("mmrare_core.normalize")
 
 # --------------------------------------------------------------------------------------------
 # The reference: the specification written as whole-string steps, with its own tables.
@@ -57,6 +72,189 @@ def reference_normalize(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# The previous implementation, before the fast path (the library's code as of commit 1c7447e,
+# on the tables above): one scan for special runs, then one cluster at a time through a
+# builder of map pieces. Slow, and the differential reference for every offset.
+
+_PREV_SPECIAL = re.compile(r"[^\x21-\x7e]{2,}|[^\x21-\x7e ]|`")
+_PREV_SPACES = re.compile(" {2,}")
+_PREV_ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def _prev_is_mark(char: str) -> bool:
+    return unicodedata.category(char)[0] == "M" or "\u1160" <= char <= "\u11ff"
+
+
+@lru_cache(maxsize=4096)
+def _prev_is_continuation(char: str) -> bool:
+    if char in INVISIBLE or _prev_is_mark(char):
+        return True
+    nfkc = unicodedata.normalize("NFKC", char)
+    return bool(nfkc) and _prev_is_mark(nfkc[0])
+
+
+@lru_cache(maxsize=4096)
+def _prev_fold(cluster: str) -> str:
+    text = unicodedata.normalize("NFC", cluster).translate(_TABLE)
+    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text.casefold()).translate(_TABLE)
+    text = "".join(" " if c.isspace() else c for c in text)
+    return _PREV_SPACES.sub(" ", text)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The previous ``Normalized``: piece ``k`` starts at output ``out[k]`` and source
+    ``src[k]``; linear pieces map one to one, others to ``[src[k], src_end[k])``."""
+
+    text: str
+    source: str
+    out: tuple[int, ...]
+    src: tuple[int, ...]
+    src_end: tuple[int, ...]
+    linear: tuple[bool, ...]
+
+    @property
+    def is_identity_length(self) -> bool:
+        return (
+            len(self.out) <= 1
+            and len(self.text) == len(self.source)
+            and (not self.linear or self.linear[0])
+        )
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The previous ``source_span`` (valid spans only)."""
+
+        def source_start(i: int) -> int:
+            if i >= len(self.text):
+                return len(self.source)
+            k = bisect_right(self.out, i) - 1
+            return self.src[k] + (i - self.out[k] if self.linear[k] else 0)
+
+        if start == end:
+            return source_start(start), source_start(start)
+        k = bisect_right(self.out, end - 1) - 1
+        last = self.src[k] + (end - 1 - self.out[k]) + 1 if self.linear[k] else self.src_end[k]
+        return source_start(start), last
+
+    def spans(self) -> list[tuple[int, int]]:
+        """``[source_span(i, i + 1) for every output character i]``, in bulk."""
+        result: list[tuple[int, int]] = []
+        ends = [*self.out[1:], len(self.text)]
+        for a, b, s, e, linear in zip(
+            self.out, ends, self.src, self.src_end, self.linear, strict=True
+        ):
+            if linear:
+                result.extend((s + j, s + j + 1) for j in range(b - a))
+            else:
+                result.extend([(s, e)] * (b - a))
+        return result
+
+
+class _PrevBuilder:
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+        self.out: list[int] = []
+        self.src: list[int] = []
+        self.src_end: list[int] = []
+        self.linear: list[bool] = []
+        self.n_out = 0
+
+    def add(self, text: str, src_start: int, src_end: int, linear: bool) -> None:
+        if linear and self.linear and self.linear[-1] and self.src_end[-1] == src_start:
+            self.src_end[-1] = src_end
+        else:
+            self.out.append(self.n_out)
+            self.src.append(src_start)
+            self.src_end.append(src_end)
+            self.linear.append(linear)
+        self.chunks.append(text)
+        self.n_out += len(text)
+
+    def ends_with_space(self) -> bool:
+        return bool(self.chunks) and self.chunks[-1].endswith(" ")
+
+    def add_space(self, src_start: int, src_end: int) -> None:
+        if self.ends_with_space():
+            self.src_end[-1] = src_end
+        else:
+            self.add(" ", src_start, src_end, linear=False)
+
+
+def _prev_careful(builder: _PrevBuilder, source: str, start: int, end: int) -> None:
+    if _PREV_ASCII_SPACE.fullmatch(source, start, end):
+        builder.add_space(start, end)
+        return
+    i = start
+    while i < end:
+        j = i + 1
+        while j < end and _prev_is_continuation(source[j]):
+            j += 1
+        folded = _prev_fold(source[i:j])
+        if folded == " ":
+            builder.add_space(i, j)
+        elif folded:
+            if folded[0] == " " and builder.ends_with_space():
+                folded = folded[1:]
+            builder.add(folded, i, j, linear=(j - i == 1 and len(folded) == 1))
+        i = j
+
+
+def previous_normalize(text: str) -> Previous:
+    builder = _PrevBuilder()
+    pos = 0
+    for match in _PREV_SPECIAL.finditer(text):
+        start, end = match.span()
+        if start > pos and _prev_is_continuation(text[start]):
+            start -= 1  # keep a base character with its combining marks
+        if start > pos:
+            builder.add(text[pos:start].lower(), pos, start, linear=True)
+        _prev_careful(builder, text, start, end)
+        pos = end
+    if pos < len(text):
+        builder.add(text[pos:].lower(), pos, len(text), linear=True)
+    if not builder.out:
+        return Previous("", text, (0,), (len(text),), (len(text),), (True,))
+    return Previous(
+        "".join(builder.chunks),
+        text,
+        tuple(builder.out),
+        tuple(builder.src),
+        tuple(builder.src_end),
+        tuple(builder.linear),
+    )
+
+
+def assert_same_as_previous(text: str, *, every_span: bool = True) -> None:
+    """Text, one-character spans, empty spans and ``is_identity_length`` agree with the
+    previous implementation: at every offset, or (``every_span=False``) around the previous
+    map's breakpoints, where a slip would show."""
+    previous = previous_normalize(text)
+    n = normalize(text)
+    assert n.text == previous.text
+    assert normalize_text(text) == previous.text
+    spans = previous.spans()
+    if every_span:
+        positions: range | list[int] = range(len(n.text))
+    else:
+        near = {p + d for p in (*previous.out, len(n.text)) for d in (-1, 0, 1)}
+        positions = sorted(i for i in near if 0 <= i < len(n.text))
+    got = [n.source_span(i, i + 1) for i in positions]
+    expected = [spans[i] for i in positions]
+    if got != expected:
+        i = next(i for i, g, e in zip(positions, got, expected, strict=True) if g != e)
+        pytest.fail(f"{text!r}: character {i} maps to {n.source_span(i, i + 1)}, was {spans[i]}")
+    starts = [n.source_span(i, i)[0] for i in positions]
+    assert starts == [spans[i][0] for i in positions]
+    assert n.source_span(len(n.text), len(n.text)) == previous.source_span(len(n.text), len(n.text))
+    if every_span:
+        identity = len(text) == len(n.text) and spans == [(i, i + 1) for i in range(len(text))]
+        assert n.is_identity_length == identity
+        if previous.is_identity_length:  # the previous flag was exact or too cautious
+            assert identity
+
+
+# --------------------------------------------------------------------------------------------
 # Strategies: ASCII mixed with the characters that make normalization hard.
 
 TRICKY = (
@@ -78,6 +276,21 @@ ALPHABET = st.one_of(
     st.characters(),
 )
 texts = st.text(alphabet=ALPHABET, max_size=40)
+
+#: Pieces of case-report text, so that runs meet chunks in every context the fast path
+#: treats apart: a space before a run, two spaces in a chunk, a mark after a chunk, after a
+#: grave accent or at the start, white space absorbing invisible characters.
+PIECES = [
+    *("word", "Word", "HbA1c", "(1)", "x", "I", "`", "'", " ", "  ", "   "),
+    *("\n", "\n\n", "\t", "\t\n", "\r\n", " \n", "\n ", "\x0c", "\x1c", "\x85"),
+    *("\xa0", "\u2009", "\u2003", "\u3000", "–", "—", "−", "’", "“", "”", "´", "¨", "\u1fef"),
+    *("\u0301", "\u0308", "\u0307", "\u00ad", "\u200b", "\ufeff", "ﾞ", "ㅏ", "\u1161"),
+    *("é", "e\u0301", "İ", "ß", "ẞ", "ﬁ", "µ", "×", "°", "±", "½", "²", "Ω", "\u212a", "Σ"),
+    *("ｶ", "가", "\ufdfa", "\ud800", "\U0001d400"),
+]
+documents = st.lists(
+    st.one_of(st.sampled_from(PIECES), st.text(alphabet=ALPHABET, max_size=3)), max_size=24
+).map("".join)
 
 
 def _is_attached(char: str) -> bool:
@@ -194,6 +407,16 @@ def test_source_span_rejects_spans_outside_the_output() -> None:
             n.source_span(*bad)
 
 
+def test_offsets_outside_the_output_are_index_errors() -> None:
+    n = normalize("ab  cd")
+    for bad in (-1, 5, 6):
+        with pytest.raises(IndexError, match="outside normalized text"):
+            n.source_end(bad)
+    with pytest.raises(IndexError, match="outside normalized text"):
+        n.source_start(-1)
+    assert n.source_start(7) == 6  # past the end: the end of the source
+
+
 def test_empty_spans_map_to_a_position() -> None:
     n = normalize("ab  cd")
     assert n.text == "ab cd"
@@ -201,6 +424,63 @@ def test_empty_spans_map_to_a_position() -> None:
     assert n.source_span(3, 3) == (4, 4)
     assert n.source_span(5, 5) == (6, 6)
     assert n.source_start(5) == 6
+
+
+# --------------------------------------------------------------------------------------------
+# The previous implementation: not one output changed
+
+
+@given(texts)
+@example("a \u00a8")
+@example("a\u00a0 \u0301")
+@example("x \ud800\u0301 y")
+def test_every_offset_matches_the_previous_implementation(text: str) -> None:
+    assert_same_as_previous(text)
+
+
+@given(documents)
+@example("Crohn \n\ndisease")  # a space before a run that starts with white space
+@example("a  b \n c")  # two spaces in a chunk
+@example("x`\u0301y")  # a mark after a grave accent stays a cluster of its own
+@example("\u0301a \u0301b")  # a mark at the start, and after a space
+@example("Hemo\u00adglobin  \n\u200b")  # invisible characters inside and after white space
+@example("I\u0307STANBUL İ")
+@example("a \u00a8 b")  # a run whose form starts with a space, after a space
+def test_document_like_text_matches_the_previous_implementation(text: str) -> None:
+    assert_same_as_previous(text)
+
+
+def test_every_interesting_character_in_context_matches_the_previous_implementation() -> None:
+    """Exhaustive over code points, in the contexts where chunks and runs meet."""
+    for char in _interesting_characters():
+        for text in (char, f"a{char}b", f"a {char} b", f"`{char}", f"a {char}{char}\n b"):
+            assert_same_as_previous(text)
+
+
+def test_a_replaced_run_cache_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run cache is replaced when full; maps are built later, maybe from another cache."""
+    monkeypatch.setattr(normalize_module, "_CACHE_ENTRIES", 2)
+    samples = ["Crohn\u2019s  disease\n\n", "x\u00a0y \n\tz", "Cafe\u0301 \u2013 au lait"]
+    kept = [normalize(text) for text in samples * 2]
+    for text, n in zip(samples * 2, kept, strict=True):
+        assert_same_as_previous(text)
+        assert [n.source_span(i, i + 1) for i in range(len(n.text))] == previous_normalize(
+            text
+        ).spans()
+
+
+def test_normalized_compares_hashes_and_pickles_by_text_and_source() -> None:
+    text = "Niemann\u2013Pick  DISEASE\n\n"
+    n, m = normalize(text), normalize(text)
+    n.source_span(0, 1)  # builds the map of one of them
+    assert n == m
+    assert hash(n) == hash(m)
+    assert n != normalize("niemann-pick disease ")
+    restored = pickle.loads(pickle.dumps(n))
+    assert restored == n
+    assert [restored.source_span(i, i + 1) for i in range(len(n.text))] == [
+        m.source_span(i, i + 1) for i in range(len(n.text))
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,7 +522,7 @@ def _interesting_characters() -> list[str]:
         or c.casefold() != c
         or unicodedata.category(c)[0] in "MZ"
         or unicodedata.category(c) in ("Cc", "Cf")
-        or c in _TABLE
+        or ord(c) in _TABLE  # keys are code points
     ]
 
 
@@ -390,6 +670,8 @@ def test_lone_surrogates_pass_through_unchanged(text: str) -> None:
 def test_a_non_str_argument_is_a_type_error(bad: object) -> None:
     with pytest.raises(TypeError, match="normalize\\(\\) takes str"):
         normalize(bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="normalize_text\\(\\) takes str"):
+        normalize_text(bad)  # type: ignore[arg-type]
 
 
 def test_normalized_is_frozen() -> None:
@@ -402,15 +684,28 @@ def test_normalized_is_frozen() -> None:
 # Real case reports
 
 
-@pytest.mark.realdata
-def test_real_case_reports_match_the_reference_and_map_back() -> None:
+@cache
+def _case_texts() -> tuple[str, ...]:
     path = require(SHARED_DATA / "pmc_case_texts" / "t2s2_case_report_bodies.jsonl.gz")
     with gzip.open(path, "rt", encoding="utf-8") as fh:
-        texts = [json.loads(line)["text"] for _, line in zip(range(100), fh, strict=False)]
-    for text in texts:
+        return tuple(json.loads(line)["text"] for line in fh)
+
+
+@pytest.mark.realdata
+def test_real_case_reports_match_the_reference_and_map_back() -> None:
+    for text in _case_texts()[:100]:
         n = normalize(text)
         assert n.text == reference_normalize(text)
         assert normalize(n.text).text == n.text
         for a, b, s, e in _clusters(n):
             if b - a > 1 or e - s > 1:  # the non-trivial clusters only, to stay fast
                 assert _renormalizes(n, a, b, s, e)
+
+
+@pytest.mark.realdata
+def test_real_case_reports_match_the_previous_implementation() -> None:
+    """All 2,139 texts: the text, and every offset of one text in eight (of every text under
+    the deep profile); elsewhere the offsets around each of the previous map's breakpoints."""
+    deep = os.environ.get("MMRARE_HYPOTHESIS_PROFILE") == "deep"
+    for k, text in enumerate(_case_texts()):
+        assert_same_as_previous(text, every_span=deep or k % 8 == 0)
