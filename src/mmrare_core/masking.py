@@ -288,20 +288,33 @@ class Masker:
         *,
         fragments: bool = False,
         abbreviations: bool = True,
+        definitions: str = "",
     ) -> MaskResult:
         """Replace every alias of the diagnosis in ``text`` with ``token``.
 
         ``codes`` are the target ORPHA codes (or a :class:`Scope` from :meth:`scope`).
         ``fragments`` also masks distinctive fragments of the names (strict mode, T1/T4);
-        ``abbreviations`` masks short forms the report defines for a masked name.
+        ``abbreviations`` masks short forms the report defines for a masked name, in
+        ``text`` or in ``definitions`` (more of the same report, e.g. the abstract a view
+        drops: a short form defined there is still the diagnosis here).
         """
         if not isinstance(text, str):
             raise TypeError(f"mask() takes str, not {type(text).__name__}")
         scope = codes if isinstance(codes, Scope) else self.scope(codes)
         spans = self.find(text, scope, fragments=fragments)
         short_forms: tuple[str, ...] = ()
-        if abbreviations and spans:
-            extra, short_forms = _short_form_spans(text, spans)
+        if abbreviations:
+            defined = _defined_short_forms(text, spans)
+            if definitions:
+                found = self.find(definitions, scope)
+                for short, why in _defined_short_forms(definitions, found).items():
+                    defined.setdefault(short, why)
+            extra = [
+                _Span(s, e, short, code, rule, SHORT_FORM)
+                for short, (code, rule) in defined.items()
+                for s, e in _short_form_uses(text, short)
+            ]
+            short_forms = tuple(sorted(defined))
             spans = _merge(spans, extra)
         return _apply(text, spans, token, scope, short_forms)
 
@@ -421,38 +434,46 @@ def _narrow_groups(ont: Ontology, code: int, max_size: int) -> list[int]:
 # --------------------------------------------------------------------------- short forms
 
 
+_SHORT_FORM_SHAPE = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W_]+)*")
 _PAREN_SHORT = re.compile(r"\s*[(\[]\s*([^\s()\[\];,]{2,10})\s*[)\];,]")
 
 
-def _short_form_spans(text: str, spans: list[_Span]) -> tuple[list[_Span], tuple[str, ...]]:
-    """Short forms the report ties to a masked name, and every use of them."""
-    from .abbreviations import find_abbreviations, short_form_uses
+def _defined_short_forms(text: str, spans: list[_Span]) -> dict[str, tuple[int, str]]:
+    """Short forms ``text`` ties to a masked name: short form -> (code, rule id)."""
+    if not spans:
+        return {}
+    from .abbreviations import find_abbreviations
 
     defined: dict[str, tuple[int, str]] = {}
+    aliases = [s for s in spans if s.kind == ALIAS]
     for abbr in find_abbreviations(text):
-        for span in spans:
-            if (
-                span.kind == ALIAS
-                and abbr.long_span[0] <= span.start
-                and span.end <= abbr.long_span[1]
-            ):
+        for span in aliases:
+            if abbr.long_span[0] <= span.start and span.end <= abbr.long_span[1]:
                 defined.setdefault(abbr.short, (span.code, RULE_ABBREVIATION))
                 break
-    for span in spans:
+    for span in aliases:
         match = _PAREN_SHORT.match(text, span.end)
         if match and _looks_like_short_form(match.group(1)):
             defined.setdefault(match.group(1), (span.code, RULE_SHORT_FORM_AFTER_MASK))
-    extra = [
-        _Span(s, e, short, code, rule, SHORT_FORM)
-        for short, (code, rule) in defined.items()
-        for s, e in short_form_uses(text, short)
-    ]
-    return extra, tuple(sorted(defined))
+    return defined
+
+
+def _short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
+    from .abbreviations import short_form_uses
+
+    return short_form_uses(text, short)
 
 
 def _looks_like_short_form(token: str) -> bool:
-    letters = [c for c in token if c.isalpha()]
-    return bool(letters) and (any(c.isupper() for c in letters) or any(c.isdigit() for c in token))
+    """Letters (two or more, one a capital), digits and inner hyphens: KD, X-ALD, NPC1.
+
+    Units and ratios ("U/L", "mg", "%") are not short forms.
+    """
+    return (
+        _SHORT_FORM_SHAPE.fullmatch(token) is not None
+        and sum(c.isalpha() for c in token) >= 2
+        and any(c.isupper() for c in token)
+    )
 
 
 # --------------------------------------------------------------------------- batches

@@ -82,7 +82,10 @@ class Cut:
     too_little_left: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready (the span as a list, so a JSON round trip gives the same dict)."""
+        data = asdict(self)
+        data["test_span"] = list(self.test_span) if self.test_span else None
+        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ rules.
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .document import Block, Document
+from .model import parse_code
 from .rules import read_rule_file
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -128,6 +130,8 @@ def build_view(
     codes = list(codes)
     if "L2" in spec.layers and (masker is None or not codes):
         raise MMRareError(f"track {track} masks the diagnosis: give a masker and the ORPHA codes")
+    if "T4" in spec.layers and not any(t and t.strip() for t in withheld_tests):
+        raise MMRareError(f"track {track} cuts before the withheld tests: give withheld_tests")
     audit = _Audit(doc, spec, masker, codes)
     current = doc
     for layer in spec.layers:
@@ -155,12 +159,12 @@ class _Audit:
             "schema_version": AUDIT_SCHEMA_VERSION,
             "library": {"name": "mmrare_core", "version": __version__},
             "id_scheme": doc.id_scheme,
-            "source": doc.source,
+            "source": Path(doc.source).name,
             "pmcid": doc.pmcid,
             "track": spec.id,
             "layers": list(spec.layers),
             "ontology_release": [_release(i) for i in ontology.release] if ontology else [],
-            "targets": [str(c) for c in codes],
+            "targets": [parse_code(c) for c in codes],
             "layer1": None,
             "truncation": None,
             "layer2": None,
@@ -214,17 +218,24 @@ class _Audit:
 
         token = token or MASK_TOKEN
         joined = _SEPARATOR.join(b.text for b in doc.blocks)
-        result = masker.mask(joined, codes, token, fragments=strict)
-        texts = result.text.split(_SEPARATOR)
+        # short forms defined in the blocks Layer 1 dropped still stand for the diagnosis
+        result = masker.mask(joined, codes, token, fragments=strict, definitions=self.before.text)
         starts = _block_starts(doc.blocks)
-        edits = []
-        for edit in result.edits:
-            index = max(i for i, s in enumerate(starts) if s <= edit.start)
-            edits.append(
-                {"block": doc.blocks[index].id, "start": edit.start - starts[index],
-                 "end": edit.end - starts[index], "original": edit.original, "alias": edit.alias,
-                 "code": edit.code, "rule": edit.rule_id}
-            )  # fmt: skip
+        per_block: list[list[Any]] = [[] for _ in doc.blocks]
+        for edit in result.edits:  # no alias spans the separator: each edit is in one block
+            per_block[bisect_right(starts, edit.start) - 1].append(edit)
+        blocks, edits = [], []
+        for block, start, block_edits in zip(doc.blocks, starts, per_block, strict=True):
+            pieces, pos = [], 0
+            for edit in block_edits:
+                s, e = edit.start - start, edit.end - start
+                pieces += [block.text[pos:s], token]
+                pos = e
+                edits.append(
+                    {"block": block.id, "start": s, "end": e, "original": edit.original,
+                     "alias": edit.alias, "code": edit.code, "rule": edit.rule_id}
+                )  # fmt: skip
+            blocks.append(replace(block, text="".join([*pieces, block.text[pos:]])))
         self.record["scope"] = {
             "targets": list(result.scope.targets),
             "codes": list(result.scope.codes),
@@ -236,8 +247,7 @@ class _Audit:
             "abbreviations": list(result.abbreviations),
             "edits": edits,
         }
-        blocks = tuple(replace(b, text=t) for b, t in zip(doc.blocks, texts, strict=True))
-        return replace(doc, blocks=blocks)
+        return replace(doc, blocks=tuple(blocks))
 
     def finish(self, doc: Document) -> dict[str, Any]:
         record = self.record
