@@ -40,7 +40,7 @@ def _batch(args: argparse.Namespace, masker: Masker, options: dict[str, Any]) ->
     stream = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")  # noqa: SIM115
     failed = 0
     with stream:
-        lines = ((n, line, name, args.orpha) for n, line in enumerate(stream, 1) if line.strip())
+        lines = ((n, line, args.orpha) for n, line in enumerate(stream, 1) if line.strip())
         share = {"masker": masker, "options": options}
         for out in ordered_map(
             _mask_line,
@@ -57,9 +57,9 @@ def _batch(args: argparse.Namespace, masker: Masker, options: dict[str, Any]) ->
     return 1 if failed else 0
 
 
-def _mask_line(job: tuple[int, str, str, list[str]]) -> dict[str, Any]:
+def _mask_line(job: tuple[int, str, list[str]]) -> dict[str, Any]:
     """One JSONL line -> its output line, or an error line naming the line number."""
-    line_no, line, name, default_codes = job
+    line_no, line, default_codes = job
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:

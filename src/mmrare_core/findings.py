@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["REJECT", "WARN", "INFO", "AuditReport", "Finding", "verdict_of"]
+__all__ = ["INFO", "REJECT", "WARN", "AuditReport", "Finding", "verdict_of"]
 
 REJECT, WARN, INFO = "reject", "warn", "info"
 Severity = Literal["reject", "warn", "info"]
@@ -45,7 +45,7 @@ class Finding:
 
 
 def verdict_of(findings: Iterable[Finding], strict: bool = False) -> str:
-    """``reject`` if any finding rejects (or, with ``strict``, warns), else ``warn``, else ``pass``."""
+    """``reject`` if a finding rejects (with ``strict``: or warns), else ``warn``, else ``pass``."""
     severities = {f.severity for f in findings}
     if REJECT in severities or (strict and WARN in severities):
         return "reject"
