@@ -106,7 +106,10 @@ def test_answer_overlap_keeps_both_sides_apart() -> None:
 
 
 def test_withheld_tests_and_narrative() -> None:
-    item = {"context": "Fever began. An MRI was done.", "key_test_names": ["MRI", "lumbar puncture"]}
+    item = {
+        "context": "Fever began. An MRI was done.",
+        "key_test_names": ["MRI", "lumbar puncture"],
+    }
     assert checks(withheld_test_findings(item, "T4")) == [("withheld_test_in_context", "reject")]
     assert withheld_test_findings(item, "T1") == []
     assert checks(narrative_findings(item, "T4")) == [("too_little_narrative", "warn")]

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from .conftest import ORPHANET_DIR, require
 from mmrare_core.errors import OntologyFormatError, SourceWarning, UnsafeXMLError
 from mmrare_core.model import Disorder, ReleaseInfo, SourceRelease
 from mmrare_core.orphadata import (
@@ -30,6 +29,8 @@ from mmrare_core.orphadata import (
     read_source,
     source_files,
 )
+
+from .conftest import ORPHANET_DIR, require
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_DIR = Path(__file__).parents[1] / "src" / "mmrare_core" / "data" / "ontology"
