@@ -209,7 +209,9 @@ def _score(args: argparse.Namespace) -> tuple[dict[str, Any], list[_Problem]]:
             run.problems.extend(records.problems)
     needs_codes = args.orphanet_aliases or any("differential" in d for _, d in preds.rows.values())
     if needs_codes:
-        run.ontology = _load_ontology(args)
+        from .cli import _load
+
+        run.ontology = _load(args)
     rubric = load_rubrics()[args.track] if replies is not None else None
     for key, (line, item) in items.rows.items():
         run.rows.append(_score_item(run, key, line, item, preds, replies, rubric))
@@ -221,15 +223,6 @@ def _score(args: argparse.Namespace) -> tuple[dict[str, Any], list[_Problem]]:
     return _result(run, len(items.rows), len(preds.rows)), run.problems
 
 
-def _load_ontology(args: argparse.Namespace) -> Any:
-    from .ontology import load
-
-    return load(
-        args.orphanet,
-        aliases=args.aliases,
-        classifications=args.classifications,
-        cache=not args.no_cache,
-    )
 
 
 def _unmatched(run: _Run, records: _Records, items: _Records, what: str) -> None:
