@@ -116,3 +116,34 @@ def test_withheld_tests_and_narrative() -> None:
     flagged = {"context": "x" * 1000, "leakage_audit": {"truncation": {"too_little_left": True}}}
     assert checks(narrative_findings(flagged, "T4")) == [("too_little_narrative", "warn")]
     assert narrative_findings({"context": "x" * 1000}, "T4") == []
+
+
+def test_words_in_brackets_next_to_a_mask_are_not_short_forms(masker: Masker) -> None:
+    """Regression (recall run): plain words around a mask were read as short forms."""
+    texts = [
+        "The boy had [DIAGNOSIS_MASKED] arteritis ([DIAGNOSIS_MASKED]). Takayasu arteritis too.",
+        "It was [DIAGNOSIS_MASKED] (fever, rash and conjunctivitis). The fever settled.",
+    ]
+    for text in texts:
+        assert residual_findings("context", text, masker, [2331], "T1") == []
+
+
+def test_a_typo_is_a_near_miss(masker: Masker) -> None:
+    typo = residual_findings("context", "Then Kawasaky disease was named.", masker, [2331], "T1")
+    assert [(f.check, f.span) for f in typo] == [("residual_near_miss", (5, 21))]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("She also had cardiac amyloidosis.", 85443),
+     ("We discussed the neonatal risk of infection.", 217563)],
+)  # fmt: skip
+def test_near_misses_are_whole_words(text: str, code: int) -> None:
+    """Regression (recall run): 'ac amyloidosis' inside 'cardiac amyloidosis' was a
+    near-miss of 'AL amyloidosis'; 'neonatal ris' of 'Neonatal RDS'."""
+    from .conftest import PACKETS, require
+
+    real = Masker.from_ontology(load(require(PACKETS)))
+    found = residual_findings("context", text, real, [code], "T1")
+    assert [f for f in found if f.check == "residual_near_miss"] == []

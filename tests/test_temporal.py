@@ -143,3 +143,10 @@ def test_real_case_texts_truncate_cleanly() -> None:
             assert not any(_mentions(result.document.text, t) for t in tests if t.isupper())
             cut += result.cut.reason == "withheld_test"
     assert cut > 100
+
+
+def test_plural_test_names_are_mentions() -> None:
+    """Regression (recall run): 'biopsies' and 'MRIs' were neither cut nor flagged."""
+    doc = doc_of("He had fever. Two skin biopsies were taken. MRIs were done.")
+    assert truncate_before(doc, ["biopsy"]).document.text == "He had fever."
+    assert truncate_before(doc, ["MRI"]).document.text.endswith("were taken.")

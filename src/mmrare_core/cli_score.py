@@ -223,8 +223,6 @@ def _score(args: argparse.Namespace) -> tuple[dict[str, Any], list[_Problem]]:
     return _result(run, len(items.rows), len(preds.rows)), run.problems
 
 
-
-
 def _unmatched(run: _Run, records: _Records, items: _Records, what: str) -> None:
     for key, (line, _) in records.rows.items():
         if key not in items.rows:

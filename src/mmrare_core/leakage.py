@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .aliases import alias_key
 from .document import PARAGRAPH, Block, Document
 from .findings import Finding
-from .masking import ALIAS, FRAGMENT, MASK_TOKEN, Scope
+from .masking import ALIAS, FRAGMENT, MASK_TOKEN, Scope, is_word_char, looks_like_short_form
 from .normalize import normalize
 from .rules import read_rule_file
 
@@ -193,7 +193,9 @@ def _short_forms(
 
     shorts: dict[str, str] = {}
     for match in _SHORT_AFTER_MASK.finditer(text):
-        shorts.setdefault(match.group(1) or match.group(2), "abbreviation_after_mask")
+        short = match.group(1) or match.group(2)
+        if looks_like_short_form(short):  # not "arteritis ([DIAGNOSIS_MASKED])"
+            shorts.setdefault(short, "abbreviation_after_mask")
     alias_spans = [s for s in masker.find(text, scope) if s.kind == ALIAS]
     for abbr in find_abbreviations(text):
         if any(abbr.long_span[0] <= s.start and s.end <= abbr.long_span[1] for s in alias_spans):
@@ -256,21 +258,31 @@ def _near_misses(
             if found is None or found.dest_end <= found.dest_start:
                 break
             hay[found.dest_start : found.dest_end] = "\0" * (found.dest_end - found.dest_start)
-            start, end = (
-                _to_source(masked.edits, p)
-                for p in norm.source_span(found.dest_start, found.dest_end)
-            )
+            lo, hi = _whole_words(norm.text, found.dest_start, found.dest_end)
+            score = fuzz.ratio(key, norm.text[lo:hi])
+            if score < threshold:
+                continue  # "ac amyloidosis" inside "cardiac amyloidosis" is no near-miss
+            start, end = (_to_source(masked.edits, p) for p in norm.source_span(lo, hi))
             out.append(
                 rules.finding(
                     "residual_near_miss",
                     f"{text[start:end]!r} is a near-miss of {alias.form!r} "
-                    f"(ORPHA:{alias.code}, score {found.score:.0f})",
+                    f"(ORPHA:{alias.code}, score {score:.0f})",
                     rule=alias.rule_id,
                     field=field,
                     span=(start, end),
                 )
             )
     return out
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen ``[start, end)`` to whole words (letters, digits, marks)."""
+    while start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
+        start -= 1
+    while end < len(text) and is_word_char(text[end - 1]) and is_word_char(text[end]):
+        end += 1
+    return start, end
 
 
 def _to_source(edits: Sequence[Edit], position: int) -> int:

@@ -46,6 +46,7 @@ __all__ = [
     "Scope",
     "at_word_boundary",
     "is_word_char",
+    "looks_like_short_form",
     "mask_many",
 ]
 
@@ -453,7 +454,7 @@ def _defined_short_forms(text: str, spans: list[_Span]) -> dict[str, tuple[int, 
                 break
     for span in aliases:
         match = _PAREN_SHORT.match(text, span.end)
-        if match and _looks_like_short_form(match.group(1)):
+        if match and looks_like_short_form(match.group(1)):
             defined.setdefault(match.group(1), (span.code, RULE_SHORT_FORM_AFTER_MASK))
     return defined
 
@@ -464,7 +465,7 @@ def _short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
     return short_form_uses(text, short)
 
 
-def _looks_like_short_form(token: str) -> bool:
+def looks_like_short_form(token: str) -> bool:
     """Letters (two or more, one a capital), digits and inner hyphens: KD, X-ALD, NPC1.
 
     Units and ratios ("U/L", "mg", "%") are not short forms.

@@ -163,6 +163,14 @@ class _Mention:
     how: str
 
 
+@lru_cache(maxsize=1024)
+def _plural_pattern(key: str) -> re.Pattern[str]:
+    """The test name and its plural: biopsy/biopsies, MRI/MRIs, CT scan/CT scans."""
+    if key.endswith("y") and len(key) > 3:
+        return re.compile(f"(?P<stem>{re.escape(key[:-1])})(?:y|ies)")
+    return re.compile(f"(?P<stem>{re.escape(key)})(?:e?s)?")
+
+
 def _find_test(
     test: str, sentence: Sentence, rules: TemporalRules
 ) -> tuple[tuple[int, int], str] | None:
@@ -173,14 +181,14 @@ def _find_test(
     if not key:
         return None
     capitals = test.isupper()
-    pos = norm.text.find(key)
-    while pos >= 0:
-        s, e = norm.source_span(pos, pos + len(key))
-        if at_word_boundary(norm.text, pos, pos + len(key)) and (
-            not capitals or sentence.text[s:e].upper() == sentence.text[s:e]
+    for match in _plural_pattern(key).finditer(norm.text):
+        stem_end = match.start() + len(match.group("stem"))
+        s, e = norm.source_span(match.start(), match.end())
+        stem = sentence.text[s : norm.source_span(match.start(), stem_end)[1]]
+        if at_word_boundary(norm.text, match.start(), match.end()) and (
+            not capitals or stem.upper() == stem
         ):
             return (sentence.start + s, sentence.start + e), "exact"
-        pos = norm.text.find(key, pos + 1)
     if len(key) < int(rules.settings.get("fuzzy_min_length", 8)):
         return None
     align = fuzz.partial_ratio_alignment(key, norm.text)
