@@ -466,14 +466,19 @@ def _short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
 
 
 def looks_like_short_form(token: str) -> bool:
-    """Letters (two or more, one a capital), digits and inner hyphens: KD, X-ALD, NPC1.
+    """Letters, digits and inner hyphens, mostly capitals: KD, X-ALD, NPC1, AxD.
 
-    Units and ratios ("U/L", "mg", "%") are not short forms.
+    Two capitals, or one in a token of at most four characters. Units and ratios ("U/L",
+    "mg", "%") and words ("D-aspartate", "arteritis") are not short forms.
+
+    >>> [looks_like_short_form(t) for t in ("KD", "X-ALD", "AxD", "U/L", "D-aspartate", "fever")]
+    [True, True, True, False, False, False]
     """
+    capitals = sum(c.isupper() for c in token)
     return (
         _SHORT_FORM_SHAPE.fullmatch(token) is not None
         and sum(c.isalpha() for c in token) >= 2
-        and any(c.isupper() for c in token)
+        and (capitals >= 2 or (capitals == 1 and len(token) <= 4))
     )
 
 
