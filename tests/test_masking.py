@@ -35,6 +35,18 @@ class OracleAlias:
     code: int
 
 
+def _citation_after(folded: str, text: str, i: int, n: int, source_end: int) -> bool:
+    """A glued reference number after a name of 8+ characters ending in a lower-case letter."""
+    import re
+
+    return (
+        n >= 8
+        and folded[i + n - 1].isalpha()
+        and text[source_end - 1].islower()
+        and re.match(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?![^\W_])", folded[i + n :]) is not None
+    )
+
+
 def oracle_spans(text: str, aliases: Sequence[OracleAlias]) -> list[tuple[int, int, int]]:
     """Normalize, try every alias at every position, keep whole words, pick leftmost-longest.
 
@@ -51,9 +63,10 @@ def oracle_spans(text: str, aliases: Sequence[OracleAlias]) -> list[tuple[int, i
                 continue
             if i > 0 and _word(folded[i - 1]) and _word(folded[i]):
                 continue
-            if i + n < len(folded) and _word(folded[i + n - 1]) and _word(folded[i + n]):
-                continue
             s, e = norm.source_span(i, i + n)
+            glued = i + n < len(folded) and _word(folded[i + n - 1]) and _word(folded[i + n])
+            if glued and not _citation_after(folded, text, i, n, e):
+                continue
             if alias.exact and alias_key(text[s:e], True) != alias.exact:
                 continue
             found.append((i, i + n, alias.exact == "", alias.code, s, e))
@@ -144,7 +157,7 @@ def test_curly_apostrophe(masker: Masker) -> None:
 
 
 def test_whole_words_only(masker: Masker) -> None:
-    text = "Kawasaki diseases-like; preKawasaki disease; Kawasaki disease2; Kawasaki diseaseé"
+    text = "Kawasaki diseases-like; preKawasaki disease; Kawasaki disease2x; Kawasaki diseaseé"
     assert masker.mask(text, [2331], abbreviations=False).edits == ()
 
 
@@ -435,3 +448,15 @@ def test_underscore_joins_identifiers(masker: Masker) -> None:
     text = "Dyskeratosis congenita; transcript DC_001008537 and DC."
     result = masker.mask(text, [1775], "[M]", abbreviations=False)
     assert result.text == "[M]; transcript DC_001008537 and [M]."
+
+
+def test_a_glued_citation_number_does_not_hide_a_name(masker: Masker) -> None:
+    """Regression (recall run on real reports): 'capillary leak syndrome3', 'syndrome2,5)'."""
+    text = "A typical Kawasaki disease3 was suspected; Kawasaki disease2,5) again; WAS2."
+    result = masker.mask(text, [2331, 906], "[M]", abbreviations=False)
+    assert result.text == "A typical [M]3 was suspected; [M]2,5) again; WAS2."
+
+
+def test_citation_at_the_start_of_the_text(masker: Masker, sample: Ontology) -> None:
+    """Found by hypothesis: a name at offset 0 followed by a citation digit."""
+    _check_guarantees(masker, sample, "Dyskeratosis congenita0", [1775])

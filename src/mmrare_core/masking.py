@@ -267,7 +267,9 @@ class Masker:
             if key_codes.isdisjoint(codes):
                 continue
             start = end + 1 - length
-            if not at_word_boundary(text, start, end + 1):
+            if not at_word_boundary(text, start, end + 1) and not _before_citation(
+                norm, start, end + 1
+            ):
                 continue
             for entry in entries:
                 if entry.code not in codes or (entry.kind == FRAGMENT and not fragments):
@@ -343,6 +345,24 @@ def _compile(table: AliasTable, fragments: dict[str, Fragment]) -> Any:
             automaton.add_word(key, (len(key), frozenset(e.code for e in ordered), ordered))
     automaton.make_automaton()
     return automaton
+
+
+_CITATION = re.compile(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?![^\W_])")
+
+
+def _before_citation(norm: Normalized, start: int, end: int) -> bool:
+    """A name of eight characters or more that ends in a lower-case letter of the source,
+    followed by a citation number glued to it ("Kawasaki disease3", "syndrome2,5)"): the
+    digits are a reference marker, not part of a longer word. The start must still be a
+    word boundary."""
+    text = norm.text
+    if end - start < 8 or end >= len(text):
+        return False
+    if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
+        return False
+    if not _CITATION.match(text, end) or not text[end - 1].isalpha():
+        return False
+    return norm.source[norm.source_end(end - 1) - 1].islower()
 
 
 def _same_capitals(norm: Normalized, start: int, end: int, exact: str) -> bool:
