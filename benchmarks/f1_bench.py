@@ -23,11 +23,8 @@ import argparse
 import gc
 import json
 import platform
-import re
-import string
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from itertools import cycle, islice
 from pathlib import Path
@@ -42,40 +39,10 @@ PACKETS = SHARED / "orphanet" / "orphapackets_en_2025-12-09.jsonl.gz"
 
 
 # --------------------------------------------------------------------------- the official loop
-
-
-def official_normalize(s: str) -> str:
-    def remove_articles(text: str) -> str:
-        return re.sub(r"\b(a|an|the)\b", " ", text)
-
-    def white_space_fix(text: str) -> str:
-        return " ".join(text.split())
-
-    def remove_punc(text: str) -> str:
-        exclude = set(string.punctuation)
-        return "".join(ch for ch in text if ch not in exclude)
-
-    def lower(text: str) -> str:
-        return text.lower()
-
-    return white_space_fix(remove_articles(remove_punc(lower(s))))
-
-
-def official_f1(prediction: str, ground_truth: str) -> float:
-    prediction_tokens = official_normalize(prediction).split()
-    ground_truth_tokens = official_normalize(ground_truth).split()
-    common = Counter(prediction_tokens) & Counter(ground_truth_tokens)
-    num_same = sum(common.values())
-    if num_same == 0:
-        return 0
-    precision = 1.0 * num_same / len(prediction_tokens)
-    recall = 1.0 * num_same / len(ground_truth_tokens)
-    return (2 * precision * recall) / (precision + recall)
-
-
-def official_em(prediction: str, ground_truth: str) -> bool:
-    return official_normalize(prediction) == official_normalize(ground_truth)
-
+# One reimplementation serves the tests and this benchmark: tests/squad_reference.py.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.squad_reference import ref_em as official_em  # noqa: E402
+from tests.squad_reference import ref_f1 as official_f1  # noqa: E402
 
 # --------------------------------------------------------------------------- the pairs
 
