@@ -32,7 +32,7 @@ from typing import Any
 
 from .document import Block, Document
 from .masking import at_word_boundary
-from .normalize import normalize
+from .normalize import Normalized, normalize
 from .rules import read_rule_file
 
 __all__ = [
@@ -171,13 +171,18 @@ def _plural_pattern(key: str) -> re.Pattern[str]:
     return re.compile(f"(?P<stem>{re.escape(key)})(?:e?s)?")
 
 
+@lru_cache(maxsize=1024)
+def _test_key(test: str) -> str:
+    return normalize(test).text.strip()
+
+
 def _find_test(
-    test: str, sentence: Sentence, rules: TemporalRules
+    test: str, sentence: Sentence, rules: TemporalRules, norm: Normalized
 ) -> tuple[tuple[int, int], str] | None:
+    """The first mention of ``test`` in a sentence (``norm`` is the sentence normalized)."""
     from rapidfuzz import fuzz
 
-    norm = normalize(sentence.text)
-    key = normalize(test).text.strip()
+    key = _test_key(test)
     if not key:
         return None
     capitals = test.isupper()
@@ -202,8 +207,9 @@ def _mentions(
     sents: Sequence[Sentence], tests: Sequence[str], rules: TemporalRules
 ) -> Iterator[_Mention]:
     for index, sentence in enumerate(sents):
+        norm = normalize(sentence.text)  # once per sentence, whatever the number of tests
         for test in tests:
-            found = _find_test(test, sentence, rules)
+            found = _find_test(test, sentence, rules, norm)
             if found:
                 yield _Mention(index, test, *found)
 
