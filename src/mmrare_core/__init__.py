@@ -39,37 +39,88 @@ _EXPORTS = {
     "SearchHit": "ontology",
     "load": "ontology",
     "fetch_release": "fetch",
+    "DocumentError": "errors",
+    "Masker": "masking",
+    "MaskResult": "masking",
+    "Edit": "masking",
+    "Scope": "masking",
+    "mask_many": "masking",
+    "MaskRecord": "masking",
+    "Document": "document",
+    "Block": "document",
+    "parse_jats": "jats",
+    "parse_text": "textdoc",
+    "build_view": "views",
+    "MaskedView": "views",
+    "read_document": "views",
+    "truncate_before": "temporal",
+    "truncate_at": "temporal",
+    "Finding": "findings",
+    "AuditReport": "findings",
+    "audit_item": "audit",
+    "AuditContext": "audit",
+    "f1": "metrics",
+    "exact_match": "metrics",
+    "normalize_answer": "metrics",
+    "best_f1": "metrics",
 }
 
 __all__ = [
     "Alias",
     "AliasRules",
     "AliasTable",
+    "AuditContext",
+    "AuditReport",
+    "Block",
     "Disorder",
+    "Document",
+    "DocumentError",
+    "Edit",
     "ExtraAlias",
     "FetchError",
+    "Finding",
     "MMRareError",
+    "MaskRecord",
+    "MaskResult",
+    "MaskedView",
+    "Masker",
     "MissingExtraError",
     "Normalized",
     "Ontology",
     "OntologyFormatError",
     "ReleaseInfo",
     "RuleFileError",
+    "Scope",
     "SearchHit",
     "UnknownCodeError",
     "UnsafeXMLError",
     "__version__",
+    "audit_item",
+    "best_f1",
+    "build_view",
+    "exact_match",
     "expand_aliases",
+    "f1",
     "fetch_release",
     "load",
+    "mask_many",
     "normalize",
+    "normalize_answer",
     "normalize_text",
     "parse_code",
+    "parse_jats",
+    "parse_text",
+    "read_document",
+    "truncate_at",
+    "truncate_before",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .aliases import Alias, AliasRules, AliasTable, expand_aliases
+    from .audit import AuditContext, audit_item
+    from .document import Block, Document
     from .errors import (
+        DocumentError,
         FetchError,
         MissingExtraError,
         MMRareError,
@@ -79,9 +130,16 @@ if TYPE_CHECKING:  # pragma: no cover
         UnsafeXMLError,
     )
     from .fetch import fetch_release
+    from .findings import AuditReport, Finding
+    from .jats import parse_jats
+    from .masking import Edit, Masker, MaskRecord, MaskResult, Scope, mask_many
+    from .metrics import best_f1, exact_match, f1, normalize_answer
     from .model import Disorder, ExtraAlias, ReleaseInfo, parse_code
     from .normalize import Normalized, normalize, normalize_text
     from .ontology import Ontology, SearchHit, load
+    from .temporal import truncate_at, truncate_before
+    from .textdoc import parse_text
+    from .views import MaskedView, build_view, read_document
 
 
 def __getattr__(name: str) -> Any:
