@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .aliases import AliasTable, alias_key
@@ -174,6 +174,7 @@ class Masker:
         self.table = table
         self._automaton = _compile(table, fragments or {})
         self._fragments = fragments or {}
+        self._last: tuple[tuple[str, Scope, bool], list[_Span]] | None = None
 
     # -- construction and the disk cache
 
@@ -199,6 +200,7 @@ class Masker:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._automaton = state["automaton"]
         self._fragments = state["fragments"]
+        self._last = None
         self.ontology = None
         self.table = AliasTable(())
 
@@ -243,8 +245,15 @@ class Masker:
     def find(
         self, text: str, scope: Scope | int | str | Iterable[int | str], *, fragments: bool = False
     ) -> list[_Span]:
-        """Leftmost-longest, non-overlapping alias spans of the scope, in source offsets."""
+        """Leftmost-longest, non-overlapping alias spans of the scope, in source offsets.
+
+        The last result is kept, so that checks reading the same text in turn (the audit)
+        scan it once.
+        """
         scope = scope if isinstance(scope, Scope) else self.scope(scope)
+        key = (text, scope, fragments)
+        if self._last is not None and self._last[0] == key:
+            return [replace(s) for s in self._last[1]]
         norm = normalize(text)
         codes = frozenset(scope.codes)
         spans = [
@@ -257,7 +266,8 @@ class Masker:
             )
             for c in _leftmost_longest(self._candidates(norm, codes, fragments))
         ]
-        return spans
+        self._last = (key, spans)
+        return [replace(s) for s in spans]
 
     def _candidates(
         self, norm: Normalized, codes: frozenset[int], fragments: bool
