@@ -46,7 +46,11 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mmrare", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="mmrare",
+        description="Orphanet ontology, diagnosis masking, track views and scoring for "
+        "rare-disease benchmarks (the item audit is `python -m mmrare_core.audit`).",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     onto = commands.add_parser("ontology", help="inspect an Orphanet release and its aliases")
     sub = onto.add_subparsers(dest="action", required=True, metavar="ACTION")
