@@ -348,15 +348,41 @@ def test_mask_many_keeps_order_and_reports_bad_records(masker: Masker) -> None:
         assert out[3].result is not None and out[3].result.text == MASK_TOKEN
 
 
-def test_masker_pickles(masker: Masker) -> None:
+def test_masker_pickles_with_its_scope(masker: Masker) -> None:
+    """Regression: a pickled masker (what a spawned worker gets) lost its ontology, so its
+    scope shrank to the targets and subtypes stayed unmasked."""
     import pickle
 
     again = pickle.loads(pickle.dumps(masker))
-    text = "Wiskott-Aldrich syndrome and WAS"
-    assert (
-        again.mask(text, [906], abbreviations=False).text
-        == masker.mask(text, [906], abbreviations=False).text
-    )
+    text = "Wiskott-Aldrich syndrome and WAS; Niemann-Pick disease type C, adult neurologic onset"
+    assert again.scope(646) == masker.scope(646)
+    for codes in ([906], [646]):
+        assert again.mask(text, codes).text == masker.mask(text, codes).text
+
+
+def test_fragments_follow_the_ontologys_rules_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the masker read fragments.json from the package even when the ontology
+    was loaded with a rules folder of its own (whose digest keys the cache)."""
+    import shutil
+
+    from mmrare_core.rules import RULE_FILES, rules_path
+
+    monkeypatch.setenv("MMRARE_CACHE_DIR", str(tmp_path / "cache"))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for name in RULE_FILES:
+        shutil.copy(rules_path(name), rules / name)
+    data = json.loads((rules / "fragments.json").read_text())
+    data["rules"][0]["exclude"].append("kawasaki")
+    (rules / "fragments.json").write_text(json.dumps(data))
+    text = "The Kawasaki criteria were met."
+    assert Masker.from_ontology(load()).mask(text, [2331], fragments=True).edits != ()
+    own = Masker.from_ontology(load(rules_dir=rules))
+    assert own.mask(text, [2331], fragments=True).edits == ()
+    again = Masker.from_ontology(load(rules_dir=rules))  # from the disk cache
+    assert again.mask(text, [2331], fragments=True).edits == ()
 
 
 def test_masker_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

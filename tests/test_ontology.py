@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -136,16 +135,13 @@ def test_stats_and_release(sample: Ontology) -> None:
 # --------------------------------------------------------------------------- cache, source selection
 
 
-def test_warm_cache_is_identical_and_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warm_cache_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MMRARE_CACHE_DIR", str(tmp_path))
     cold = load()
     assert list((tmp_path / "ontology").glob("*.pickle"))
-    start = time.perf_counter()
     warm = load()
-    elapsed = time.perf_counter() - start
     assert list(warm) == list(cold)
     assert list(warm.aliases) == list(cold.aliases)
-    assert elapsed < 5  # generous: the benchmark measures the real figure
 
 
 def test_cache_key_follows_the_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,7 +52,7 @@ __all__ = [
 
 MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 #: Bump when the pickled automaton's layout changes.
-MASKER_FORMAT = 1
+MASKER_FORMAT = 2
 
 ALIAS, FRAGMENT, SHORT_FORM = 0, 1, 2
 _WORD_CATEGORIES = frozenset(
@@ -185,24 +185,32 @@ class Masker:
 
         key = f"{ontology.cache_key}-{MASKER_FORMAT}" if ontology.cache_key else None
         if cache and key:
-            cached = read_cached("masker", key, cls)
-            if cached is not None:
-                cached.ontology, cached.table = ontology, ontology.aliases
-                return cached
-        masker = cls(ontology.aliases, ontology, distinctive_fragments(ontology))
-        if cache and key:
-            write_cached("masker", key, masker)
+            parts = read_cached("masker", key, tuple)
+            if parts is not None and len(parts) == 2:
+                return cls._from_parts(ontology, *parts)
+        fragments = distinctive_fragments(ontology, ontology.rules.rules_dir)
+        masker = cls(ontology.aliases, ontology, fragments)
+        if cache and key:  # only the compiled parts: the ontology has a cache of its own
+            write_cached("masker", key, (masker._automaton, masker._fragments))
+        return masker
+
+    @classmethod
+    def _from_parts(
+        cls, ontology: Ontology, automaton: Any, fragments: dict[str, Fragment]
+    ) -> Masker:
+        masker = cls.__new__(cls)
+        masker.ontology, masker.table = ontology, ontology.aliases
+        masker._automaton, masker._fragments, masker._last = automaton, fragments, None
         return masker
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"automaton": self._automaton, "fragments": self._fragments}
+        """Everything but the last ``find`` result: a masker sent to a spawned worker keeps
+        its ontology, so its scopes (subtypes, parents) are the same there."""
+        return {k: v for k, v in self.__dict__.items() if k != "_last"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._automaton = state["automaton"]
-        self._fragments = state["fragments"]
+        self.__dict__.update(state)
         self._last = None
-        self.ontology = None
-        self.table = AliasTable(())
 
     # -- scope
 

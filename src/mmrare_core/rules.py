@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import RuleFileError
 
-__all__ = ["RULE_FILES", "read_rule_file", "rules_digest", "rules_path"]
+__all__ = ["CACHED_RULE_FILES", "RULE_FILES", "read_rule_file", "rules_digest", "rules_path"]
 
 #: The rule files the library reads, by file name.
 RULE_FILES = (
@@ -29,7 +29,12 @@ RULE_FILES = (
     "temporal.json",
     "sections.json",
     "captions.json",
+    "tracks.json",
+    "audit.json",
+    "rubric.json",
 )
+#: The rule files that cached objects (the alias table, the masker) depend on: the cache key.
+CACHED_RULE_FILES = ("alias_rules.json", "specificity.json", "fragments.json")
 
 _SCHEMA_VERSION = 1
 _COMMON_KEYS = frozenset({"id", "kind", "description"})
@@ -103,7 +108,9 @@ def _check_keys(obj: Mapping[str, Any], allowed: Iterable[str], where: str) -> N
         raise RuleFileError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
 
 
-def rules_digest(rules_dir: str | Path | None = None, names: Iterable[str] = RULE_FILES) -> str:
+def rules_digest(
+    rules_dir: str | Path | None = None, names: Iterable[str] = CACHED_RULE_FILES
+) -> str:
     """SHA-256 over the bytes of the rule files: part of every cache key."""
     digest = hashlib.sha256()
     for name in names:
