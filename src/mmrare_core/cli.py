@@ -172,7 +172,7 @@ def _view(args: argparse.Namespace) -> int:
     if args.orpha:
         from .masking import Masker
 
-        masker = Masker.from_ontology(_load(args))
+        masker = Masker.from_ontology(_load(args), cache=not args.no_cache)
     view = build_view(
         doc, args.track, masker=masker, codes=args.orpha, withheld_tests=args.withheld
     )

@@ -16,7 +16,7 @@ __all__ = ["run_mask"]
 
 def run_mask(args: argparse.Namespace, ontology: Any) -> int:
     """Run ``mmrare mask``; returns the exit code (1 when a record failed)."""
-    masker = Masker.from_ontology(ontology)
+    masker = Masker.from_ontology(ontology, cache=not args.no_cache)
     options = {
         "token": args.token or MASK_TOKEN,
         "fragments": args.fragments,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UnknownCodeError
+from ..errors import MMRareError, UnknownCodeError
 from ..findings import AuditReport, Finding, verdict_of
 from ..leakage import (
     AuditRules,
@@ -90,7 +90,8 @@ def _diagnosis_findings(
     if not rules.runs("residual_alias", track):
         return []
     masker = context.masker
-    assert masker.ontology is not None, "the audit needs a masker built from an ontology"
+    if masker.ontology is None:
+        raise MMRareError("the audit needs a masker built from an ontology (Masker.from_ontology)")
     threshold = float(rules.setting("unresolved_diagnosis", "threshold", 90))
     try:
         resolution = resolve_diagnosis(item, masker.ontology, threshold)
