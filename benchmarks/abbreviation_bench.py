@@ -4,7 +4,7 @@
 
 Measures, on the shared PMC case-report bodies (field ``text``):
 
-* chars/s of :func:`mmrare_core.abbreviations.find_abbreviations` per document and per
+* chars/s of :func:`mmrare_core.text.abbreviations.find_abbreviations` per document and per
   paragraph (blank-line separated) over all texts, best of ``--repeat``;
 * linearity: the same function on one text made of all documents joined, at 1/8, 1/4, 1/2
   and all of it (chars/s should stay flat);
@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from mmrare_core.abbreviations import (
+from mmrare_core.text.abbreviations import (
     Abbreviation,
     MissingExtraError,
     find_abbreviations,

@@ -74,7 +74,7 @@ Verdicts = list[tuple[Any, str]]
 
 def in_process(path: Path, generator: LeakGenerator, workers: int) -> tuple[float, float, Verdicts]:
     from mmrare_core.audit import AuditContext, audit_records
-    from mmrare_core.items import read_items
+    from mmrare_core.audit.items import read_items
 
     context = AuditContext(generator.masker)
     cpu = _cpu(False) + _cpu(True)

@@ -1,4 +1,4 @@
-"""SQuAD token F1: pairs per second of ``mmrare_core.metrics.f1`` beside the official loop.
+"""SQuAD token F1: pairs per second of ``mmrare_core.scoring.metrics.f1`` beside the official loop.
 
     python benchmarks/f1_bench.py [--pairs N] [--orphanet PATH]
 
@@ -29,8 +29,8 @@ from collections.abc import Callable
 from itertools import cycle, islice
 from pathlib import Path
 
-from mmrare_core.metrics import exact_match, f1
-from mmrare_core.ontology import load
+from mmrare_core.scoring.metrics import exact_match, f1
+from mmrare_core.ontology.ontology import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

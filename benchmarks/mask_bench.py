@@ -289,8 +289,8 @@ def measure(baseline: Baseline, corpus: Corpus) -> Result:
 
 def build_masker(ontology: Any) -> Any:
     """The full-release masker, uncached: alias table + distinctive fragments."""
-    from mmrare_core.fragments import distinctive_fragments
-    from mmrare_core.masking import Masker
+    from mmrare_core.ontology.fragments import distinctive_fragments
+    from mmrare_core.masking.masker import Masker
 
     return Masker(ontology.aliases, ontology, distinctive_fragments(ontology))
 
@@ -314,7 +314,7 @@ def masker_mask(masker: Any, corpus: Corpus, n: int, abbreviations: bool) -> int
 def normalize_scan(texts: Sequence[str], offset_map: bool = False) -> int:
     """``normalize`` over the texts; ``offset_map`` also asks for one source offset, which
     builds the map back to the source where a version of ``normalize`` makes it lazily."""
-    from mmrare_core.normalize import normalize
+    from mmrare_core.text.normalize import normalize
 
     chars = 0
     for text in texts:
@@ -423,9 +423,9 @@ def cache_folder() -> Iterator[str]:
 
 _BUILD_CHILD = """
 import json, sys, time
-from mmrare_core.fragments import distinctive_fragments
-from mmrare_core.masking import Masker
-from mmrare_core.ontology import load
+from mmrare_core.ontology.fragments import distinctive_fragments
+from mmrare_core.masking.masker import Masker
+from mmrare_core.ontology.ontology import load
 
 ontology = load(sys.argv[1])
 out = {}
@@ -486,7 +486,7 @@ def _children_cpu() -> float:
 
 def time_mask_many(masker: Any, corpus: Corpus, workers: int, repeat: int) -> ManyRun:
     """Mask the corpus with ``mask_many(workers=...)``, ``repeat`` times; keep the best."""
-    from mmrare_core.masking import MaskRecord, mask_many
+    from mmrare_core.masking.masker import MaskRecord, mask_many
 
     records = [
         MaskRecord(i, text, codes)
@@ -573,7 +573,7 @@ def _profiled(masker: Any, corpus: Corpus) -> None:
 
 def stage_times(masker: Any, corpus: Corpus, repeat: int) -> list[tuple[str, float]]:
     """Cumulative stages of ``mask`` without the profiler (best of ``repeat``, CPU seconds)."""
-    from mmrare_core.normalize import normalize
+    from mmrare_core.text.normalize import normalize
 
     scopes = [masker.scope(codes) for codes in corpus.codes]
     automaton = masker._automaton
@@ -630,7 +630,7 @@ class Acronyms:
 
     @classmethod
     def of(cls, table: Any) -> Acronyms:
-        from mmrare_core.aliases import alias_key
+        from mmrare_core.ontology.aliases import alias_key
 
         sensitive = [a for a in table if a.case_sensitive]
         plain = {alias_key(a.form) for a in table if not a.case_sensitive}
@@ -654,7 +654,7 @@ class Agreement:
 
 def agreement(corpus: Corpus, result: Result, acronyms: Acronyms) -> Agreement:
     """Compare exact source spans, and count baseline-only acronyms in the wrong case."""
-    from mmrare_core.aliases import alias_key
+    from mmrare_core.ontology.aliases import alias_key
 
     assert result.spans is not None
     out = Agreement()
@@ -693,7 +693,7 @@ class Run:
 
 def find_targets(run: Run) -> Result:
     """The library's all-codes spans, timed as a row; fills the corpus's targets."""
-    from mmrare_core.masking import Scope
+    from mmrare_core.masking.masker import Scope
 
     corpus, n = run.corpus, len(run.corpus.texts)
     everything = Scope(targets=run.all_codes, codes=run.all_codes)
@@ -745,9 +745,9 @@ def library_rows(run: Run) -> list[Baseline]:
         ),
     ]  # fmt: skip
     try:
-        import mmrare_core.abbreviations  # noqa: F401
+        import mmrare_core.text.abbreviations  # noqa: F401
     except ImportError as exc:
-        run.notes.append(f"abbreviations=True skipped: mmrare_core.abbreviations absent ({exc})")
+        run.notes.append(f"abbreviations=True skipped: mmrare_core.text.abbreviations absent ({exc})")
     else:
         rows.append(
             Baseline(
@@ -1094,8 +1094,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def prepare(release: Path, cases: Sequence[Path], limit: int | None, repeat: int) -> Run:
-    from mmrare_core.masking import Masker
-    from mmrare_core.ontology import load
+    from mmrare_core.masking.masker import Masker
+    from mmrare_core.ontology.ontology import load
 
     log("loading texts and release")
     texts = read_texts(cases, limit)
@@ -1107,7 +1107,7 @@ def prepare(release: Path, cases: Sequence[Path], limit: int | None, repeat: int
     all_codes = tuple(sorted(d.code for d in ontology))
     masker = Masker.from_ontology(ontology)  # the parent's copy: mask_many and the profile
     acronyms = Acronyms.of(ontology.aliases)
-    loaded = normalize_version()  # mmrare_core.normalize is imported by now
+    loaded = normalize_version()  # mmrare_core.text.normalize is imported by now
     return Run(corpus, ontology, forms, all_codes, masker, acronyms, repeat, load_s, loaded)
 
 

@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from mmrare_core.normalize import normalize, normalize_text
+from mmrare_core.text.normalize import normalize, normalize_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TEXTS = (

@@ -24,7 +24,7 @@ DEFAULT_SOURCE = SHARED / "orphapackets_en_2025-12-09.jsonl.gz"
 _CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-import mmrare_core.ontology as o
+import mmrare_core.ontology.ontology as o
 t_import = time.perf_counter() - t0
 t = time.perf_counter()
 ont = o.load(sys.argv[1] or None, aliases=[a for a in sys.argv[2:] if a], cache=True)
@@ -72,7 +72,7 @@ def main() -> int:
         print(f"{label:<34}{statistics.median(times):>10.3f}{min(times):>10.3f}{peak:>10.0f}")
     imports = [r["import_s"] for r in warm]
     print(
-        f"{'import mmrare_core.ontology':<34}"
+        f"{'import mmrare_core.ontology.ontology':<34}"
         f"{statistics.median(imports):>10.3f}{min(imports):>10.3f}"
     )
     return 0

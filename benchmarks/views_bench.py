@@ -78,8 +78,8 @@ class Corpus:
         return sum(self.nbytes) / 1e6
 
     def parse(self, index: int) -> Any:
-        from mmrare_core.jats import parse_jats
-        from mmrare_core.textdoc import parse_text
+        from mmrare_core.documents.jats import parse_jats
+        from mmrare_core.documents.text import parse_text
 
         if self.kind == "jats":
             return parse_jats(self.raw[index])
@@ -165,7 +165,7 @@ def run_views(
     docs: Sequence[Any] | None = None,
 ) -> Counter[str]:
     """Parse (unless ``docs`` are given) and build each track's view of every report."""
-    from mmrare_core.views import build_view
+    from mmrare_core.views.build import build_view
 
     errors: Counter[str] = Counter()
     for i in range(len(corpus.raw)):
@@ -208,8 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
 
     import mmrare_core
-    from mmrare_core.masking import Masker, Scope
-    from mmrare_core.ontology import load
+    from mmrare_core.masking.masker import Masker, Scope
+    from mmrare_core.ontology.ontology import load
 
     log("loading the release and building its masker")
     t0 = time.perf_counter()

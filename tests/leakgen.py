@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mmrare_core.findings import AuditReport
-    from mmrare_core.masking import Masker, Scope
-    from mmrare_core.ontology import Ontology
+    from mmrare_core.audit.findings import AuditReport
+    from mmrare_core.masking.masker import Masker, Scope
+    from mmrare_core.ontology.ontology import Ontology
 
 #: ``../shared/data`` beside the checkout (as in conftest.py; kept here so that the benchmark
 #: can import this module without pytest).
@@ -292,8 +292,8 @@ class LeakGenerator:
     history_masker: Masker | None = None
 
     def __post_init__(self) -> None:
-        from mmrare_core.fragments import distinctive_fragments
-        from mmrare_core.masking import Scope
+        from mmrare_core.ontology.fragments import distinctive_fragments
+        from mmrare_core.masking.masker import Scope
 
         codes = tuple(sorted(d.code for d in self.ontology))
         self._everything = Scope(codes, codes)
@@ -309,7 +309,7 @@ class LeakGenerator:
 
     def mentioned(self, text: str) -> Counter[int]:
         """Disorders (not groups) the text names by a case-insensitive alias, with counts."""
-        from mmrare_core.masking import ALIAS
+        from mmrare_core.masking.masker import ALIAS
 
         counts: Counter[int] = Counter()
         for span in self.masker.find(text, self._everything):
@@ -360,8 +360,8 @@ class LeakGenerator:
 
     def clean_items(self, case: Case, tracks: Sequence[str] = ("T1", "T4")) -> list[dict[str, Any]]:
         """The case's clean items of ``tracks`` (T4 and T2 only when the text allows one)."""
-        from mmrare_core.textdoc import parse_text
-        from mmrare_core.views import build_view
+        from mmrare_core.documents.text import parse_text
+        from mmrare_core.views.build import build_view
 
         doc = parse_text(case.text, source=case.pmcid)
         items = []
@@ -389,8 +389,8 @@ class LeakGenerator:
 
     def _withheld_tests(self, doc: Any, case: Case) -> tuple[str, ...]:
         """One or two hand-listed tests the text names late enough to leave a narrative."""
-        from mmrare_core.sections import layer1
-        from mmrare_core.temporal import find_test_mentions, sentences
+        from mmrare_core.views.l1_sections import layer1
+        from mmrare_core.views.t4_truncation import find_test_mentions, sentences
 
         body = layer1(doc).document
         starts, pos = {}, 0
@@ -414,9 +414,9 @@ class LeakGenerator:
 
     def _treatment_item(self, doc: Any, case: Case, base: dict[str, Any]) -> dict[str, Any] | None:
         """T2: the first treatment sentence is the answer; the context stops before it."""
-        from mmrare_core.document import Document
-        from mmrare_core.temporal import sentences
-        from mmrare_core.views import build_view
+        from mmrare_core.documents.document import Document
+        from mmrare_core.views.t4_truncation import sentences
+        from mmrare_core.views.build import build_view
 
         view = build_view(doc, "T2")
         starts, pos = [], 0
@@ -562,7 +562,7 @@ class LeakGenerator:
     def _leak_fragment(self, item: Mapping[str, Any]) -> list[Leak]:
         if item["track"] not in ("T1", "T4"):
             return []
-        from mmrare_core.normalize import normalize_text
+        from mmrare_core.text.normalize import normalize_text
 
         scope = self._scope(item)
         out = []
@@ -579,7 +579,7 @@ class LeakGenerator:
         """(fragment, is_gene, variant) of the disorder's names (``gene``/``eponym``), then of
         its former names (``former_eponym``), at most four of each; a word that the release's
         definitions write in lower case is no proper name."""
-        from mmrare_core.aliases import is_acronym
+        from mmrare_core.ontology.aliases import is_acronym
 
         disorder = self.ontology.get(code)
         whole = {n.casefold() for n in (*disorder.names, *self.former_names.get(code, ()))}
@@ -831,7 +831,7 @@ def silent_residue(item: Mapping[str, Any], ontology: Ontology) -> list[tuple[st
     hyphen, an optional plural ``s``/``es`` and an optional possessive. Tests: the hand-made
     forms of :data:`TEST_VARIANTS` (acronyms with their capitals).
     """
-    from mmrare_core.aliases import is_acronym
+    from mmrare_core.ontology.aliases import is_acronym
 
     context = item.get("context") or ""
     text = context.replace("\u00ad", "").replace("\u200b", "")
@@ -959,8 +959,8 @@ class Run:
 
 def build_generator(seed: int = 0, history: bool = True) -> LeakGenerator:
     """The generator over the full release (loaded without the name-history file)."""
-    from mmrare_core.masking import Masker
-    from mmrare_core.ontology import load
+    from mmrare_core.masking.masker import Masker
+    from mmrare_core.ontology.ontology import load
 
     ontology = load(PACKETS)
     masker = Masker.from_ontology(ontology)

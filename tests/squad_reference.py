@@ -2,7 +2,7 @@
 
 The logic of huggingface/evaluate ``metrics/squad/compute_score.py`` (the official
 ``evaluate-v1.1.py``), rewritten here as the slow, obviously-correct twin that
-``mmrare_core.metrics`` is held to by the tests and timed against by
+``mmrare_core.scoring.metrics`` is held to by the tests and timed against by
 ``benchmarks/f1_bench.py``.
 """
 

@@ -1,4 +1,4 @@
-"""Guarantees of :mod:`mmrare_core.abbreviations`: definitions found in both directions with
+"""Guarantees of :mod:`mmrare_core.text.abbreviations`: definitions found in both directions with
 exact source offsets, nothing found in parentheses that define nothing, whole-token uses of a
 short form, linear cost, and the scispaCy baseline behind its optional extra.
 
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmrare_core.abbreviations import (
+from mmrare_core.text.abbreviations import (
     Abbreviation,
     MissingExtraError,
     find_abbreviations,
@@ -356,7 +356,7 @@ def test_real_case_reports() -> None:
 
 def test_import_does_not_load_scispacy_or_spacy() -> None:
     code = (
-        "import sys, mmrare_core.abbreviations\n"
+        "import sys, mmrare_core.text.abbreviations\n"
         "print(sorted(m for m in ('spacy', 'scispacy') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -364,7 +364,7 @@ def test_import_does_not_load_scispacy_or_spacy() -> None:
 
 
 def test_missing_scispacy_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mmrare_core import abbreviations
+    from mmrare_core.text import abbreviations
 
     abbreviations._scispacy_pipeline.cache_clear()
     monkeypatch.setitem(sys.modules, "scispacy", None)  # import scispacy -> ImportError

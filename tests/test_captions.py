@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmrare_core.captions import (
+from mmrare_core.views.l3_captions import (
     CAPTION_TOKEN,
     CaptionEdit,
     CaptionRules,
@@ -21,9 +21,9 @@ from mmrare_core.captions import (
     layer3,
     mask_block,
 )
-from mmrare_core.document import Block, Document
+from mmrare_core.documents.document import Block, Document
 from mmrare_core.errors import RuleFileError
-from mmrare_core.rules import RULE_FILES, rules_path
+from mmrare_core.rules.files import RULE_FILES, rules_path
 
 from .conftest import SHARED_DATA, require
 from .test_textdoc import case_texts, parsed_case_texts
@@ -449,7 +449,7 @@ def test_layer3_on_the_shared_case_texts(rules: CaptionRules) -> None:
 def test_layer3_on_the_shared_jats_articles(rules: CaptionRules) -> None:
     import tarfile
 
-    from mmrare_core.jats import parse_jats
+    from mmrare_core.documents.jats import parse_jats
 
     archive = require(SHARED_DATA / "pmc" / "jats_articles.tar.gz")
     masked_blocks = 0

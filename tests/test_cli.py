@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from mmrare_core.cli import main
+from mmrare_core.cli.mmrare import main
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mmrare_core.cli_score import add_score_parser, run_score
+from mmrare_core.cli.score import add_score_parser, run_score
 
 from .conftest import SHARED_DATA, require
 
@@ -280,11 +280,11 @@ def test_squad_slice_through_the_command(
 
 
 def test_main_once_wired(files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    from mmrare_core import cli
+    from mmrare_core.cli import mmrare as cli
 
     parser = cli.build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if "score" not in commands.choices:
-        pytest.skip("score is not wired into mmrare_core.cli yet")
+        pytest.skip("score is not wired into mmrare_core.cli.mmrare yet")
     assert cli.main(["score", "--track", "T1", files["preds"], files["items"], "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["track"] == "T1"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmrare_core.differential import (
+from mmrare_core.scoring.differential import (
     DEFAULT_THRESHOLD,
     DifferentialResult,
     evidence_sensitivity,
@@ -15,8 +15,8 @@ from mmrare_core.differential import (
     top_k_accuracy,
 )
 from mmrare_core.errors import UnknownCodeError
-from mmrare_core.metrics import ScoringError
-from mmrare_core.ontology import Ontology, load
+from mmrare_core.scoring.metrics import ScoringError
+from mmrare_core.ontology.ontology import Ontology, load
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,16 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from mmrare_core.document import Block, Document
-from mmrare_core.evidence import (
+from mmrare_core.documents.document import Block, Document
+from mmrare_core.audit.evidence import (
     FUZZY_MIN_CHARS,
     check_evidence,
     evidence_findings,
     find_document,
     locate_quote,
 )
-from mmrare_core.findings import REJECT, WARN, Finding
-from mmrare_core.normalize import normalize_text
+from mmrare_core.audit.findings import REJECT, WARN, Finding
+from mmrare_core.text.normalize import normalize_text
 
 P1 = "A 9-year-old boy had burning pain in the hands and feet since the age of six."
 P2 = "Examination found angiokeratomas on the trunk \u2014 and whorled corneal opacities."

@@ -14,9 +14,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from mmrare_core.cli import main
+from mmrare_core.cli.mmrare import main
 from mmrare_core.errors import FetchError, MMRareError
-from mmrare_core.fetch import DEFAULT_URL, cache_dir, fetch_release, releases_dir
+from mmrare_core.ontology.fetch import DEFAULT_URL, cache_dir, fetch_release, releases_dir
 
 BODY = b'<?xml version="1.0"?>\n<JDBOR date="2025-12-09"><DisorderList count="0"/></JDBOR>\n'
 

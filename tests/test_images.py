@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-import mmrare_core.images as images
-from mmrare_core.findings import REJECT, WARN, Finding
-from mmrare_core.images import image_findings
+import mmrare_core.audit.images as images
+from mmrare_core.audit.findings import REJECT, WARN, Finding
+from mmrare_core.audit.images import image_findings
 
 
 def png(color: str = "red", size: tuple[int, int] = (8, 6), fmt: str = "PNG") -> bytes:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from mmrare_core.findings import REJECT
-from mmrare_core.items import (
+from mmrare_core.audit.findings import REJECT
+from mmrare_core.audit.items import (
     SCHEMA_RULE,
     ItemFormatError,
     ItemRecord,

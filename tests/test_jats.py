@@ -16,11 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from mmrare_core import xmlsafe
-from mmrare_core.document import ID_SCHEME, Document
+from mmrare_core.base import xmlsafe
+from mmrare_core.documents.document import ID_SCHEME, Document
 from mmrare_core.errors import DocumentError, MMRareError, SourceWarning, UnsafeXMLError
-from mmrare_core.jats import parse_jats
-from mmrare_core.normalize import normalize_text
+from mmrare_core.documents.jats import parse_jats
+from mmrare_core.text.normalize import normalize_text
 
 from .conftest import SHARED_DATA, require
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mmrare_core.leakage import (
+from mmrare_core.audit.leakage import (
     answer_overlap,
     caption_findings,
     narrative_findings,
@@ -14,8 +14,8 @@ from mmrare_core.leakage import (
     visible_fields,
     withheld_test_findings,
 )
-from mmrare_core.masking import Masker
-from mmrare_core.ontology import Ontology, load
+from mmrare_core.masking.masker import Masker
+from mmrare_core.ontology.ontology import Ontology, load
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mmrare_core.aliases import alias_key
+from mmrare_core.ontology.aliases import alias_key
 from mmrare_core.errors import UnknownCodeError
-from mmrare_core.masking import MASK_TOKEN, Masker, MaskRecord, MaskResult, Scope, mask_many
-from mmrare_core.normalize import normalize
-from mmrare_core.ontology import Ontology, load
+from mmrare_core.masking.masker import MASK_TOKEN, Masker, MaskRecord, MaskResult, Scope, mask_many
+from mmrare_core.text.normalize import normalize
+from mmrare_core.ontology.ontology import Ontology, load
 
 from .conftest import PACKETS, SHARED_DATA, require
 
@@ -367,7 +367,7 @@ def test_fragments_follow_the_ontologys_rules_folder(
     was loaded with a rules folder of its own (whose digest keys the cache)."""
     import shutil
 
-    from mmrare_core.rules import RULE_FILES, rules_path
+    from mmrare_core.rules.files import RULE_FILES, rules_path
 
     monkeypatch.setenv("MMRARE_CACHE_DIR", str(tmp_path / "cache"))
     rules = tmp_path / "rules"

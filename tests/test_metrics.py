@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mmrare_core.errors import UnknownCodeError
-from mmrare_core.metrics import (
+from mmrare_core.scoring.metrics import (
     MetricOptions,
     Score,
     ScoringError,
@@ -23,7 +23,7 @@ from mmrare_core.metrics import (
     normalize_answer,
     parse_aliases,
 )
-from mmrare_core.ontology import Ontology, load
+from mmrare_core.ontology.ontology import Ontology, load
 
 from .conftest import SHARED_DATA, require
 from .squad_reference import ref_em, ref_f1, ref_max, ref_normalize

@@ -1,4 +1,4 @@
-"""Guarantees of :mod:`mmrare_core.normalize`: offsets, idempotence, two slow twins.
+"""Guarantees of :mod:`mmrare_core.text.normalize`: offsets, idempotence, two slow twins.
 
 The library splits a text into ASCII chunks and cached runs, and keeps an offset map. Two slow
 twins hold it to account:
@@ -31,12 +31,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mmrare_core.normalize import Normalized, normalize, normalize_text
+from mmrare_core.text.normalize import Normalized, normalize, normalize_text
 
 from .conftest import SHARED_DATA, require
 
-#: The module itself (``mmrare_core.normalize`` is also the name of the function).
-normalize_module = importlib.import_module("mmrare_core.normalize")
+#: The module itself (``mmrare_core.text.normalize`` is also the name of the function).
+normalize_module = importlib.import_module("mmrare_core.text.normalize")
 
 # --------------------------------------------------------------------------------------------
 # The reference: the specification written as whole-string steps, with its own tables.

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mmrare_core.errors import MMRareError, UnknownCodeError
-from mmrare_core.model import Disorder
-from mmrare_core.ontology import Ontology, load, sample_source
+from mmrare_core.ontology.model import Disorder
+from mmrare_core.ontology.ontology import Ontology, load, sample_source
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_cache_key_follows_the_rules(tmp_path: Path, monkeypatch: pytest.MonkeyP
     import json
     import shutil
 
-    from mmrare_core.rules import rules_path
+    from mmrare_core.rules.files import rules_path
 
     monkeypatch.setenv("MMRARE_CACHE_DIR", str(tmp_path / "cache"))
     rules = tmp_path / "rules"

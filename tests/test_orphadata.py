@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from mmrare_core.errors import OntologyFormatError, SourceWarning, UnsafeXMLError
-from mmrare_core.model import Disorder, ReleaseInfo, SourceRelease
-from mmrare_core.orphadata import (
+from mmrare_core.ontology.model import Disorder, ReleaseInfo, SourceRelease
+from mmrare_core.ontology.orphadata import (
     FORMATS,
     classification_files,
     detect_format,

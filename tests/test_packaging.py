@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_this_environment_loads_data_through_the_package() -> None:
     """Under the editable (or any) install, data comes from inside the package."""
-    from mmrare_core.ontology import sample_source
-    from mmrare_core.rules import rules_path
+    from mmrare_core.ontology.ontology import sample_source
+    from mmrare_core.rules.files import rules_path
 
     package = Path(mmrare_core.__file__).parent
     assert rules_path("alias_rules.json").is_relative_to(package)

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmrare_core.document import Block, Document
+from mmrare_core.documents.document import Block, Document
 from mmrare_core.errors import RuleFileError
-from mmrare_core.rules import RULE_FILES, rules_path
-from mmrare_core.sections import SectionRules, default_section_rules, layer1
+from mmrare_core.rules.files import RULE_FILES, rules_path
+from mmrare_core.views.l1_sections import SectionRules, default_section_rules, layer1
 
 from .test_textdoc import parsed_case_texts
 

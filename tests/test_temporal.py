@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmrare_core.document import Block, Document
-from mmrare_core.normalize import normalize
-from mmrare_core.temporal import sentences, truncate_at, truncate_before
+from mmrare_core.documents.document import Block, Document
+from mmrare_core.text.normalize import normalize
+from mmrare_core.views.t4_truncation import sentences, truncate_at, truncate_before
 
 
 def doc_of(*paragraphs: str) -> Document:

@@ -28,18 +28,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mmrare_core
-from mmrare_core.batch import ordered_map, shared
-from mmrare_core.captions import CAPTION_TOKEN, default_caption_rules, layer3
-from mmrare_core.cli import main
-from mmrare_core.document import ID_SCHEME, KINDS, Block, Document
+from mmrare_core.base.batch import ordered_map, shared
+from mmrare_core.views.l3_captions import CAPTION_TOKEN, default_caption_rules, layer3
+from mmrare_core.cli.mmrare import main
+from mmrare_core.documents.document import ID_SCHEME, KINDS, Block, Document
 from mmrare_core.errors import MMRareError, UnknownCodeError
-from mmrare_core.jats import parse_jats
-from mmrare_core.masking import MASK_TOKEN, Masker, Scope
-from mmrare_core.ontology import Ontology, load
-from mmrare_core.sections import layer1
-from mmrare_core.temporal import truncate_before
-from mmrare_core.textdoc import parse_text
-from mmrare_core.views import MaskedView, build_view, read_document, tracks
+from mmrare_core.documents.jats import parse_jats
+from mmrare_core.masking.masker import MASK_TOKEN, Masker, Scope
+from mmrare_core.ontology.ontology import Ontology, load
+from mmrare_core.views.l1_sections import layer1
+from mmrare_core.views.t4_truncation import truncate_before
+from mmrare_core.documents.text import parse_text
+from mmrare_core.documents import read_document
+from mmrare_core.views.build import MaskedView, build_view, tracks
 
 from .conftest import PACKETS, SHARED_DATA, require
 
@@ -443,11 +444,11 @@ def test_blocks_dict_order_does_not_change_the_view(
 
 _HASHSEED_SCRIPT = """
 import sys
-from mmrare_core.jats import parse_jats
-from mmrare_core.masking import Masker
-from mmrare_core.ontology import load
-from mmrare_core.textdoc import parse_text
-from mmrare_core.views import build_view
+from mmrare_core.documents.jats import parse_jats
+from mmrare_core.masking.masker import Masker
+from mmrare_core.ontology.ontology import load
+from mmrare_core.documents.text import parse_text
+from mmrare_core.views.build import build_view
 masker = Masker.from_ontology(load(cache=False), cache=False)
 docs = [parse_text(open(sys.argv[1], encoding="utf-8").read(), source="PMC0000001.txt"),
         parse_jats(open(sys.argv[2], "rb").read())]

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from mmrare_core.errors import MMRareError, OntologyFormatError, UnsafeXMLError
-from mmrare_core.xmlsafe import (
+from mmrare_core.base.xmlsafe import (
     check_prolog,
     iterparse,
     parse,

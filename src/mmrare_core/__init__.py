@@ -13,9 +13,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from mmrare_core._version import __version__
 
-#: public name -> module that defines it
+#: public name -> the subpackage whose face holds it
 _EXPORTS = {
     "MMRareError": "errors",
     "RuleFileError": "errors",
@@ -24,21 +24,21 @@ _EXPORTS = {
     "UnsafeXMLError": "errors",
     "FetchError": "errors",
     "MissingExtraError": "errors",
-    "Disorder": "model",
-    "ExtraAlias": "model",
-    "ReleaseInfo": "model",
-    "parse_code": "model",
-    "Normalized": "normalize",
-    "normalize": "normalize",
-    "normalize_text": "normalize",
-    "Alias": "aliases",
-    "AliasRules": "aliases",
-    "AliasTable": "aliases",
-    "expand_aliases": "aliases",
+    "Disorder": "ontology",
+    "ExtraAlias": "ontology",
+    "ReleaseInfo": "ontology",
+    "parse_code": "ontology",
+    "Normalized": "text",
+    "normalize": "text",
+    "normalize_text": "text",
+    "Alias": "ontology",
+    "AliasRules": "ontology",
+    "AliasTable": "ontology",
+    "expand_aliases": "ontology",
     "Ontology": "ontology",
     "SearchHit": "ontology",
     "load": "ontology",
-    "fetch_release": "fetch",
+    "fetch_release": "ontology",
     "DocumentError": "errors",
     "Masker": "masking",
     "MaskResult": "masking",
@@ -46,23 +46,23 @@ _EXPORTS = {
     "Scope": "masking",
     "mask_many": "masking",
     "MaskRecord": "masking",
-    "Document": "document",
-    "Block": "document",
-    "parse_jats": "jats",
-    "parse_text": "textdoc",
+    "Document": "documents",
+    "Block": "documents",
+    "parse_jats": "documents",
+    "parse_text": "documents",
     "build_view": "views",
     "MaskedView": "views",
-    "read_document": "views",
-    "truncate_before": "temporal",
-    "truncate_at": "temporal",
-    "Finding": "findings",
-    "AuditReport": "findings",
+    "read_document": "documents",
+    "truncate_before": "views",
+    "truncate_at": "views",
+    "Finding": "audit",
+    "AuditReport": "audit",
     "audit_item": "audit",
     "AuditContext": "audit",
-    "f1": "metrics",
-    "exact_match": "metrics",
-    "normalize_answer": "metrics",
-    "best_f1": "metrics",
+    "f1": "scoring",
+    "exact_match": "scoring",
+    "normalize_answer": "scoring",
+    "best_f1": "scoring",
 }
 
 __all__ = [
@@ -116,10 +116,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .aliases import Alias, AliasRules, AliasTable, expand_aliases
-    from .audit import AuditContext, audit_item
-    from .document import Block, Document
-    from .errors import (
+    from mmrare_core.ontology.aliases import Alias, AliasRules, AliasTable, expand_aliases
+    from mmrare_core.audit.run import AuditContext, audit_item
+    from mmrare_core.documents.document import Block, Document
+    from mmrare_core.errors import (
         DocumentError,
         FetchError,
         MissingExtraError,
@@ -129,17 +129,18 @@ if TYPE_CHECKING:  # pragma: no cover
         UnknownCodeError,
         UnsafeXMLError,
     )
-    from .fetch import fetch_release
-    from .findings import AuditReport, Finding
-    from .jats import parse_jats
-    from .masking import Edit, Masker, MaskRecord, MaskResult, Scope, mask_many
-    from .metrics import best_f1, exact_match, f1, normalize_answer
-    from .model import Disorder, ExtraAlias, ReleaseInfo, parse_code
-    from .normalize import Normalized, normalize, normalize_text
-    from .ontology import Ontology, SearchHit, load
-    from .temporal import truncate_at, truncate_before
-    from .textdoc import parse_text
-    from .views import MaskedView, build_view, read_document
+    from mmrare_core.ontology.fetch import fetch_release
+    from mmrare_core.audit.findings import AuditReport, Finding
+    from mmrare_core.documents.jats import parse_jats
+    from mmrare_core.masking.masker import Edit, Masker, MaskRecord, MaskResult, Scope, mask_many
+    from mmrare_core.scoring.metrics import best_f1, exact_match, f1, normalize_answer
+    from mmrare_core.ontology.model import Disorder, ExtraAlias, ReleaseInfo, parse_code
+    from mmrare_core.text.normalize import Normalized, normalize, normalize_text
+    from mmrare_core.ontology.ontology import Ontology, SearchHit, load
+    from mmrare_core.views.t4_truncation import truncate_at, truncate_before
+    from mmrare_core.documents.text import parse_text
+    from mmrare_core.documents.read import read_document
+    from mmrare_core.views.build import MaskedView, build_view
 
 
 def __getattr__(name: str) -> Any:

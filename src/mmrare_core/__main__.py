@@ -1,5 +1,6 @@
 """``python -m mmrare_core`` runs the ``mmrare`` command."""
 
-from .cli import main
+from mmrare_core.cli.mmrare import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())

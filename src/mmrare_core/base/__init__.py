@@ -1,0 +1,1 @@
+"""Plumbing with no domain knowledge: the disk cache, the order-keeping batch map, safe XML."""

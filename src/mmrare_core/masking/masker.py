@@ -1,0 +1,577 @@
+"""Layer 2: mask the primary diagnosis and every alias of it with ``[DIAGNOSIS_MASKED]``.
+
+One Aho-Corasick automaton over the whole release's alias table serves every target: a scan
+of the normalized text keeps the matches whose code is in the target's scope, checks word
+boundaries (letters, digits and marks are word characters), checks the capitals of
+case-sensitive aliases (acronyms) on the source text, and picks leftmost-longest spans.
+Masks land on the original characters through the normalization's offset map.
+
+Nested names: only the target's aliases take part in the choice of spans, so a longer name of
+another disorder never shields a target alias. In "Dyskeratosis congenita with bilateral
+exudative retinopathy" (a synonym of ORPHA:3088), masking ORPHA:1775 hides "Dyskeratosis
+congenita" and leaves the rest: the inner span is masked.
+
+>>> from mmrare_core.ontology import load
+>>> masker = Masker.from_ontology(load())
+>>> masker.mask("Kawasaki's disease was suspected (KD).", [2331]).text
+'[DIAGNOSIS_MASKED] was suspected ([DIAGNOSIS_MASKED]).'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from mmrare_core.ontology.aliases import AliasTable, alias_key
+from mmrare_core.base.cache import read_cached, write_cached
+from mmrare_core.errors import UnknownCodeError
+from mmrare_core.ontology.fragments import Fragment
+from mmrare_core.ontology.model import parse_code
+from mmrare_core.text.normalize import Normalized, normalize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mmrare_core.ontology.ontology import Ontology
+
+__all__ = [
+    "MASK_TOKEN",
+    "Edit",
+    "MaskOutcome",
+    "MaskRecord",
+    "MaskResult",
+    "Masker",
+    "Scope",
+    "at_word_boundary",
+    "is_word_char",
+    "looks_like_short_form",
+    "mask_many",
+]
+
+MASK_TOKEN = "[DIAGNOSIS_MASKED]"
+#: Bump when the pickled automaton's layout changes.
+MASKER_FORMAT = 2
+
+ALIAS, FRAGMENT, SHORT_FORM = 0, 1, 2
+_WORD_CATEGORIES = frozenset(
+    {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc"}
+)
+RULE_ABBREVIATION = "abbreviation_defined"
+RULE_SHORT_FORM_AFTER_MASK = "abbreviation_after_mask"
+
+
+def is_word_char(char: str) -> bool:
+    """Letters, digits, marks and connectors are word characters (L*, N*, M*, Pc).
+
+    The underscore joins identifiers: ``NM`` in ``NM_001008537`` is not a word.
+
+    >>> [is_word_char(c) for c in "aé9\u0301_- "]
+    [True, True, True, True, True, False, False]
+    """
+    return char.isalnum() or unicodedata.category(char) in _WORD_CATEGORIES
+
+
+def at_word_boundary(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` neither starts nor ends inside a word."""
+    if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
+        return False
+    return not (end < len(text) and is_word_char(text[end - 1]) and is_word_char(text[end]))
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One masked span: source and output offsets, what stood there and why it went."""
+
+    start: int
+    end: int
+    out_start: int
+    out_end: int
+    original: str
+    replacement: str
+    alias: str
+    code: int
+    rule_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What counts as the diagnosis: the codes masked and why each is in."""
+
+    targets: tuple[int, ...]
+    codes: tuple[int, ...]
+    reasons: tuple[tuple[int, str], ...] = ()
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.codes
+
+
+@dataclass(frozen=True, slots=True)
+class MaskResult:
+    """The masked text and its edits in document order."""
+
+    text: str
+    edits: tuple[Edit, ...]
+    scope: Scope
+    abbreviations: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``edits`` as dicts, ``scope`` with its reasons)."""
+        return {
+            "masked": self.text,
+            "edits": [asdict(e) for e in self.edits],
+            "scope": {
+                "targets": list(self.scope.targets),
+                "codes": list(self.scope.codes),
+                "reasons": {str(c): r for c, r in self.scope.reasons},
+            },
+            "abbreviations": list(self.abbreviations),
+        }
+
+
+class _Entry(NamedTuple):
+    code: int
+    kind: int  # ALIAS or FRAGMENT
+    exact: str  # the case-sensitive key, or "" when case does not matter
+    form: str
+    rule_id: str
+    capitalized: bool = False  # a proper-name fragment: the source must start with a capital
+
+
+class _Candidate(NamedTuple):
+    start: int  # normalized offsets
+    end: int
+    entry: _Entry
+
+
+@dataclass(slots=True)
+class _Span:
+    start: int  # source offsets
+    end: int
+    form: str
+    code: int
+    rule_id: str
+    kind: int = ALIAS
+
+
+@dataclass(slots=True)
+class _Compiled:
+    automaton: Any
+    fragments: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+
+class Masker:
+    """Masks the aliases of target disorders; compiled once per release, picklable."""
+
+    def __init__(
+        self,
+        table: AliasTable,
+        ontology: Ontology | None = None,
+        fragments: dict[str, Fragment] | None = None,
+    ) -> None:
+        self.ontology = ontology
+        self.table = table
+        self._automaton = _compile(table, fragments or {})
+        self._fragments = fragments or {}
+        self._last: tuple[tuple[str, Scope, bool], list[_Span]] | None = None
+
+    # -- construction and the disk cache
+
+    @classmethod
+    def from_ontology(cls, ontology: Ontology, cache: bool = True) -> Masker:
+        """The masker of a release, from the disk cache when the release came from ``load``."""
+        from mmrare_core.ontology.fragments import distinctive_fragments
+
+        key = f"{ontology.cache_key}-{MASKER_FORMAT}" if ontology.cache_key else None
+        if cache and key:
+            parts = read_cached("masker", key, tuple)
+            if parts is not None and len(parts) == 2:
+                return cls._from_parts(ontology, *parts)
+        fragments = distinctive_fragments(ontology, ontology.rules.rules_dir)
+        masker = cls(ontology.aliases, ontology, fragments)
+        if cache and key:  # only the compiled parts: the ontology has a cache of its own
+            write_cached("masker", key, (masker._automaton, masker._fragments))
+        return masker
+
+    @classmethod
+    def _from_parts(
+        cls, ontology: Ontology, automaton: Any, fragments: dict[str, Fragment]
+    ) -> Masker:
+        masker = cls.__new__(cls)
+        masker.ontology, masker.table = ontology, ontology.aliases
+        masker._automaton, masker._fragments, masker._last = automaton, fragments, None
+        return masker
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the last ``find`` result: a masker sent to a spawned worker keeps
+        its ontology, so its scopes (subtypes, parents) are the same there."""
+        return {k: v for k, v in self.__dict__.items() if k != "_last"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._last = None
+
+    # -- scope
+
+    def scope(
+        self,
+        codes: int | str | Iterable[int | str],
+        *,
+        subtypes: bool = True,
+        parents: bool = True,
+        narrow_group_max: int = 0,
+    ) -> Scope:
+        """The codes that count as the diagnosis (DESIGN.md, Decisions).
+
+        The targets; their subtypes (``subtypes``); when a target is a subtype, its parents
+        up to the first ancestor that is not a subtype (``parents``); and, when
+        ``narrow_group_max`` > 0, the nearest groups with at most that many descendants.
+        Without an ontology only the targets count.
+        """
+        targets = _codes(codes)
+        reasons: dict[int, str] = {code: "target" for code in targets}
+        ont = self.ontology
+        if ont is not None:
+            for code in targets:
+                ont.get(code)  # unknown code -> UnknownCodeError
+            for code in targets:
+                if parents and ont.get(code).is_subtype:
+                    for parent in _parent_disorders(ont, code):
+                        reasons.setdefault(parent, f"parent of ORPHA:{code}")
+                for group in _narrow_groups(ont, code, narrow_group_max):
+                    reasons.setdefault(group, f"narrow group of ORPHA:{code}")
+            if subtypes:
+                for code in list(reasons):
+                    for sub in ont.subtypes(code):
+                        reasons.setdefault(sub.code, f"subtype of ORPHA:{code}")
+        ordered = tuple(sorted(reasons))
+        return Scope(targets, ordered, tuple((c, reasons[c]) for c in ordered))
+
+    # -- matching
+
+    def find(
+        self, text: str, scope: Scope | int | str | Iterable[int | str], *, fragments: bool = False
+    ) -> list[_Span]:
+        """Leftmost-longest, non-overlapping alias spans of the scope, in source offsets.
+
+        The last result is kept, so that checks reading the same text in turn (the audit)
+        scan it once.
+        """
+        scope = scope if isinstance(scope, Scope) else self.scope(scope)
+        key = (text, scope, fragments)
+        if self._last is not None and self._last[0] == key:
+            return [replace(s) for s in self._last[1]]
+        norm = normalize(text)
+        codes = frozenset(scope.codes)
+        spans = [
+            _Span(
+                *norm.source_span(c.start, c.end),
+                c.entry.form,
+                c.entry.code,
+                c.entry.rule_id,
+                c.entry.kind,
+            )
+            for c in _leftmost_longest(self._candidates(norm, codes, fragments))
+        ]
+        self._last = (key, spans)
+        return [replace(s) for s in spans]
+
+    def _candidates(
+        self, norm: Normalized, codes: frozenset[int], fragments: bool
+    ) -> Iterator[_Candidate]:
+        text = norm.text
+        for end, (length, key_codes, entries) in self._automaton.iter(text):
+            if key_codes.isdisjoint(codes):
+                continue
+            start = end + 1 - length
+            if not at_word_boundary(text, start, end + 1) and not _before_citation(
+                norm, start, end + 1
+            ):
+                continue
+            for entry in entries:
+                if entry.code not in codes or (entry.kind == FRAGMENT and not fragments):
+                    continue
+                if entry.exact and not _same_capitals(norm, start, end + 1, entry.exact):
+                    continue
+                if entry.capitalized and not norm.source[norm.source_start(start)].isupper():
+                    continue
+                yield _Candidate(start, end + 1, entry)
+                break
+
+    # -- masking
+
+    def mask(
+        self,
+        text: str,
+        codes: Scope | int | str | Iterable[int | str],
+        token: str = MASK_TOKEN,
+        *,
+        fragments: bool = False,
+        abbreviations: bool = True,
+        definitions: str = "",
+    ) -> MaskResult:
+        """Replace every alias of the diagnosis in ``text`` with ``token``.
+
+        ``codes`` are the target ORPHA codes (or a :class:`Scope` from :meth:`scope`).
+        ``fragments`` also masks distinctive fragments of the names (strict mode, T1/T4);
+        ``abbreviations`` masks short forms the report defines for a masked name, in
+        ``text`` or in ``definitions`` (more of the same report, e.g. the abstract a view
+        drops: a short form defined there is still the diagnosis here).
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"mask() takes str, not {type(text).__name__}")
+        scope = codes if isinstance(codes, Scope) else self.scope(codes)
+        spans = self.find(text, scope, fragments=fragments)
+        short_forms: tuple[str, ...] = ()
+        if abbreviations:
+            defined = _defined_short_forms(text, spans)
+            if definitions:
+                found = self.find(definitions, scope)
+                for short, why in _defined_short_forms(definitions, found).items():
+                    defined.setdefault(short, why)
+            extra = [
+                _Span(s, e, short, code, rule, SHORT_FORM)
+                for short, (code, rule) in defined.items()
+                for s, e in _short_form_uses(text, short)
+            ]
+            short_forms = tuple(sorted(defined))
+            spans = _merge(spans, extra)
+        return _apply(text, spans, token, scope, short_forms)
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+def _compile(table: AliasTable, fragments: dict[str, Fragment]) -> Any:
+    import ahocorasick
+
+    entries: dict[str, list[_Entry]] = defaultdict(list)
+    for alias in table:
+        key = alias_key(alias.form)
+        exact = alias_key(alias.form, True) if alias.case_sensitive else ""
+        entries[key].append(_Entry(alias.code, ALIAS, exact, alias.form, alias.rule_id))
+    for key, frag in fragments.items():
+        entries[key].extend(
+            _Entry(c, FRAGMENT, "", key, "distinctive_fragment", frag.proper_name)
+            for c in frag.codes
+        )
+    automaton = ahocorasick.Automaton()
+    for key, items in entries.items():
+        if key:
+            ordered = tuple(sorted(items, key=lambda e: (e.kind, e.exact == "", e.code)))
+            automaton.add_word(key, (len(key), frozenset(e.code for e in ordered), ordered))
+    automaton.make_automaton()
+    return automaton
+
+
+_CITATION = re.compile(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?![^\W_])")
+
+
+def _before_citation(norm: Normalized, start: int, end: int) -> bool:
+    """A name of eight characters or more that ends in a lower-case letter of the source,
+    followed by a citation number glued to it ("Kawasaki disease3", "syndrome2,5)"): the
+    digits are a reference marker, not part of a longer word. The start must still be a
+    word boundary."""
+    text = norm.text
+    if end - start < 8 or end >= len(text):
+        return False
+    if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
+        return False
+    if not _CITATION.match(text, end) or not text[end - 1].isalpha():
+        return False
+    return norm.source[norm.source_end(end - 1) - 1].islower()
+
+
+def _same_capitals(norm: Normalized, start: int, end: int, exact: str) -> bool:
+    s, e = norm.source_span(start, end)
+    return alias_key(norm.source[s:e], True) == exact
+
+
+def _leftmost_longest(candidates: Iterable[_Candidate]) -> list[_Candidate]:
+    chosen: list[_Candidate] = []
+    last_end = -1
+    for cand in sorted(candidates, key=lambda c: (c.start, -c.end, c.entry.kind)):
+        if cand.start >= last_end:
+            chosen.append(cand)
+            last_end = cand.end
+    return chosen
+
+
+def _merge(spans: list[_Span], extra: list[_Span]) -> list[_Span]:
+    """Leftmost-longest over alias and short-form spans together (an alias wins a tie).
+
+    A short form that contains an alias ("MLNS-K" around the alias "MLNS") replaces it.
+    """
+    merged: list[_Span] = []
+    last_end = -1
+    ordered = sorted([*spans, *extra], key=lambda s: (s.start, -s.end, s.kind))
+    for span in ordered:
+        if span.start >= last_end:
+            merged.append(span)
+            last_end = span.end
+    return merged
+
+
+def _apply(
+    text: str, spans: Sequence[_Span], token: str, scope: Scope, short_forms: tuple[str, ...]
+) -> MaskResult:
+    pieces: list[str] = []
+    edits: list[Edit] = []
+    pos = out = 0
+    for span in spans:
+        pieces.append(text[pos : span.start])
+        out += span.start - pos
+        pieces.append(token)
+        edits.append(
+            Edit(span.start, span.end, out, out + len(token), text[span.start : span.end], token,
+                 span.form, span.code, span.rule_id)
+        )  # fmt: skip
+        out += len(token)
+        pos = span.end
+    pieces.append(text[pos:])
+    return MaskResult("".join(pieces), tuple(edits), scope, short_forms)
+
+
+# --------------------------------------------------------------------------- scope helpers
+
+
+def _codes(codes: int | str | Iterable[int | str]) -> tuple[int, ...]:
+    if isinstance(codes, (int, str)):
+        codes = [codes]
+    parsed = tuple(dict.fromkeys(parse_code(c) for c in codes))
+    if not parsed:
+        raise UnknownCodeError("no target ORPHA code given")
+    return parsed
+
+
+def _parent_disorders(ont: Ontology, code: int) -> list[int]:
+    """Parents of a subtype up to and including the first ancestors that are not subtypes."""
+    found: list[int] = []
+    frontier = [code]
+    seen = {code}
+    while frontier:
+        nxt = []
+        for current in frontier:
+            for parent in ont.parents(current):
+                if parent.is_group or parent.code in seen:
+                    continue
+                seen.add(parent.code)
+                found.append(parent.code)
+                if parent.is_subtype:
+                    nxt.append(parent.code)
+        frontier = nxt
+    return found
+
+
+def _narrow_groups(ont: Ontology, code: int, max_size: int) -> list[int]:
+    if max_size <= 0:
+        return []
+    return [g.code for g in ont.category(code) if len(ont.descendants(g.code)) <= max_size]
+
+
+# --------------------------------------------------------------------------- short forms
+
+
+_SHORT_FORM_SHAPE = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W_]+)*")
+_PAREN_SHORT = re.compile(r"\s*[(\[]\s*([^\s()\[\];,]{2,10})\s*[)\];,]")
+
+
+def _defined_short_forms(text: str, spans: list[_Span]) -> dict[str, tuple[int, str]]:
+    """Short forms ``text`` ties to a masked name: short form -> (code, rule id)."""
+    if not spans:
+        return {}
+    from mmrare_core.text.abbreviations import find_abbreviations
+
+    defined: dict[str, tuple[int, str]] = {}
+    aliases = [s for s in spans if s.kind == ALIAS]
+    for abbr in find_abbreviations(text):
+        for span in aliases:
+            if abbr.long_span[0] <= span.start and span.end <= abbr.long_span[1]:
+                defined.setdefault(abbr.short, (span.code, RULE_ABBREVIATION))
+                break
+    for span in aliases:
+        match = _PAREN_SHORT.match(text, span.end)
+        if match and looks_like_short_form(match.group(1)):
+            defined.setdefault(match.group(1), (span.code, RULE_SHORT_FORM_AFTER_MASK))
+    return defined
+
+
+def _short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
+    from mmrare_core.text.abbreviations import short_form_uses
+
+    return short_form_uses(text, short)
+
+
+def looks_like_short_form(token: str) -> bool:
+    """Letters, digits and inner hyphens, mostly capitals: KD, X-ALD, NPC1, AxD.
+
+    Two capitals, or one in a token of at most four characters. Units and ratios ("U/L",
+    "mg", "%") and words ("D-aspartate", "arteritis") are not short forms.
+
+    >>> [looks_like_short_form(t) for t in ("KD", "X-ALD", "AxD", "U/L", "D-aspartate", "fever")]
+    [True, True, True, False, False, False]
+    """
+    capitals = sum(c.isupper() for c in token)
+    return (
+        _SHORT_FORM_SHAPE.fullmatch(token) is not None
+        and sum(c.isalpha() for c in token) >= 2
+        and (capitals >= 2 or (capitals == 1 and len(token) <= 4))
+    )
+
+
+# --------------------------------------------------------------------------- batches
+
+
+@dataclass(frozen=True, slots=True)
+class MaskRecord:
+    """One report to mask: an id, its text and the target codes."""
+
+    id: Any
+    text: str
+    codes: tuple[int | str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MaskOutcome:
+    """The result for one record, or the error that stopped it (the batch goes on)."""
+
+    id: Any
+    result: MaskResult | None = None
+    error: str | None = None
+
+
+def _mask_one(job: tuple[MaskRecord, dict[str, Any]]) -> MaskOutcome:
+    from mmrare_core.base.batch import shared
+    from mmrare_core.errors import MMRareError
+
+    record, options = job
+    try:
+        result = shared("masker").mask(record.text, record.codes, **options)
+    except (MMRareError, TypeError, ValueError) as exc:
+        return MaskOutcome(record.id, error=f"{type(exc).__name__}: {exc}")
+    return MaskOutcome(record.id, result)
+
+
+def mask_many(
+    records: Iterable[MaskRecord],
+    masker: Masker,
+    *,
+    workers: int = 1,
+    progress: bool = False,
+    total: int | None = None,
+    **options: Any,
+) -> Iterator[MaskOutcome]:
+    """Mask a stream of records in input order, over ``workers`` processes.
+
+    One compiled masker serves every record (each has its own targets); the workers share
+    it. A record that fails (unknown code, text not a string) yields an outcome with its
+    error and the batch goes on. ``options`` are :meth:`Masker.mask`'s keyword arguments.
+    """
+    from mmrare_core.base.batch import ordered_map
+
+    jobs = ((record, options) for record in records)
+    yield from ordered_map(
+        _mask_one, jobs, share={"masker": masker}, workers=workers, progress=progress,
+        total=total, desc="mask",
+    )  # fmt: skip
