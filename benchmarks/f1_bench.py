@@ -29,8 +29,8 @@ from collections.abc import Callable
 from itertools import cycle, islice
 from pathlib import Path
 
-from mmrare_core.scoring.metrics import exact_match, f1
 from mmrare_core.ontology.ontology import load
+from mmrare_core.scoring.metrics import exact_match, f1
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -289,8 +289,8 @@ def measure(baseline: Baseline, corpus: Corpus) -> Result:
 
 def build_masker(ontology: Any) -> Any:
     """The full-release masker, uncached: alias table + distinctive fragments."""
-    from mmrare_core.ontology.fragments import distinctive_fragments
     from mmrare_core.masking.masker import Masker
+    from mmrare_core.ontology.fragments import distinctive_fragments
 
     return Masker(ontology.aliases, ontology, distinctive_fragments(ontology))
 
@@ -747,7 +747,9 @@ def library_rows(run: Run) -> list[Baseline]:
     try:
         import mmrare_core.text.abbreviations  # noqa: F401
     except ImportError as exc:
-        run.notes.append(f"abbreviations=True skipped: mmrare_core.text.abbreviations absent ({exc})")
+        run.notes.append(
+            f"abbreviations=True skipped: mmrare_core.text.abbreviations absent ({exc})"
+        )
     else:
         rows.append(
             Baseline(

@@ -292,8 +292,8 @@ class LeakGenerator:
     history_masker: Masker | None = None
 
     def __post_init__(self) -> None:
-        from mmrare_core.ontology.fragments import distinctive_fragments
         from mmrare_core.masking.masker import Scope
+        from mmrare_core.ontology.fragments import distinctive_fragments
 
         codes = tuple(sorted(d.code for d in self.ontology))
         self._everything = Scope(codes, codes)
@@ -415,8 +415,8 @@ class LeakGenerator:
     def _treatment_item(self, doc: Any, case: Case, base: dict[str, Any]) -> dict[str, Any] | None:
         """T2: the first treatment sentence is the answer; the context stops before it."""
         from mmrare_core.documents.document import Document
-        from mmrare_core.views.t4_truncation import sentences
         from mmrare_core.views.build import build_view
+        from mmrare_core.views.t4_truncation import sentences
 
         view = build_view(doc, "T2")
         starts, pos = [], 0

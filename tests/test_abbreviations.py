@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mmrare_core.errors import MMRareError
 from mmrare_core.text.abbreviations import (
     Abbreviation,
     MissingExtraError,
@@ -25,7 +26,6 @@ from mmrare_core.text.abbreviations import (
     find_abbreviations_scispacy,
     short_form_uses,
 )
-from mmrare_core.errors import MMRareError
 
 from .conftest import SHARED_DATA, require
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmrare_core.ontology.aliases import AliasRules, alias_key, expand_aliases, is_acronym
 from mmrare_core.errors import RuleFileError
+from mmrare_core.ontology.aliases import AliasRules, alias_key, expand_aliases, is_acronym
 from mmrare_core.ontology.model import Disorder, ExtraAlias
 from mmrare_core.ontology.ontology import Ontology, load
 from mmrare_core.rules.files import rules_path

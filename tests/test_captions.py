@@ -13,6 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mmrare_core.documents.document import Block, Document
+from mmrare_core.errors import RuleFileError
+from mmrare_core.rules.files import RULE_FILES, rules_path
 from mmrare_core.views.l3_captions import (
     CAPTION_TOKEN,
     CaptionEdit,
@@ -21,9 +24,6 @@ from mmrare_core.views.l3_captions import (
     layer3,
     mask_block,
 )
-from mmrare_core.documents.document import Block, Document
-from mmrare_core.errors import RuleFileError
-from mmrare_core.rules.files import RULE_FILES, rules_path
 
 from .conftest import SHARED_DATA, require
 from .test_textdoc import case_texts, parsed_case_texts

@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mmrare_core.errors import UnknownCodeError
+from mmrare_core.ontology.ontology import Ontology, load
 from mmrare_core.scoring.differential import (
     DEFAULT_THRESHOLD,
     DifferentialResult,
@@ -14,9 +16,7 @@ from mmrare_core.scoring.differential import (
     parse_differential,
     top_k_accuracy,
 )
-from mmrare_core.errors import UnknownCodeError
 from mmrare_core.scoring.metrics import ScoringError
-from mmrare_core.ontology.ontology import Ontology, load
 
 
 @pytest.fixture(scope="module")

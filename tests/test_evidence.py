@@ -10,7 +10,6 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from mmrare_core.documents.document import Block, Document
 from mmrare_core.audit.evidence import (
     FUZZY_MIN_CHARS,
     check_evidence,
@@ -19,6 +18,7 @@ from mmrare_core.audit.evidence import (
     locate_quote,
 )
 from mmrare_core.audit.findings import REJECT, WARN, Finding
+from mmrare_core.documents.document import Block, Document
 from mmrare_core.text.normalize import normalize_text
 
 P1 = "A 9-year-old boy had burning pain in the hands and feet since the age of six."

@@ -18,8 +18,8 @@ from lxml import etree
 
 from mmrare_core.base import xmlsafe
 from mmrare_core.documents.document import ID_SCHEME, Document
-from mmrare_core.errors import DocumentError, MMRareError, SourceWarning, UnsafeXMLError
 from mmrare_core.documents.jats import parse_jats
+from mmrare_core.errors import DocumentError, MMRareError, SourceWarning, UnsafeXMLError
 from mmrare_core.text.normalize import normalize_text
 
 from .conftest import SHARED_DATA, require

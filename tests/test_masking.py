@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mmrare_core.ontology.aliases import alias_key
 from mmrare_core.errors import UnknownCodeError
 from mmrare_core.masking.masker import MASK_TOKEN, Masker, MaskRecord, MaskResult, Scope, mask_many
-from mmrare_core.text.normalize import normalize
+from mmrare_core.ontology.aliases import alias_key
 from mmrare_core.ontology.ontology import Ontology, load
+from mmrare_core.text.normalize import normalize
 
 from .conftest import PACKETS, SHARED_DATA, require
 

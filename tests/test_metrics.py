@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mmrare_core.errors import UnknownCodeError
+from mmrare_core.ontology.ontology import Ontology, load
 from mmrare_core.scoring.metrics import (
     MetricOptions,
     Score,
@@ -23,7 +24,6 @@ from mmrare_core.scoring.metrics import (
     normalize_answer,
     parse_aliases,
 )
-from mmrare_core.ontology.ontology import Ontology, load
 
 from .conftest import SHARED_DATA, require
 from .squad_reference import ref_em, ref_f1, ref_max, ref_normalize

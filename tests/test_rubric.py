@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mmrare_core.errors import RuleFileError
-from mmrare_core.scoring.rubric import Judged, Malformed, Rubric, load_rubrics, score_reply
 from mmrare_core.rules.files import rules_path
+from mmrare_core.scoring.rubric import Judged, Malformed, Rubric, load_rubrics, score_reply
 
 # --------------------------------------------------------------------------- the public parser
 # A faithful reimplementation of how the public MMRareBench evaluator (open-compass/VLMEvalKit,

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mmrare_core.documents.document import Block, Document
-from mmrare_core.errors import DocumentError
 from mmrare_core.documents.text import parse_text
+from mmrare_core.errors import DocumentError
 
 from .conftest import SHARED_DATA, require
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from mmrare_core.errors import MMRareError, OntologyFormatError, UnsafeXMLError
 from mmrare_core.base.xmlsafe import (
     check_prolog,
     iterparse,
@@ -18,6 +17,7 @@ from mmrare_core.base.xmlsafe import (
     reject_entity_nodes,
     safe_parser,
 )
+from mmrare_core.errors import MMRareError, OntologyFormatError, UnsafeXMLError
 
 XXE = b"""<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE foo [

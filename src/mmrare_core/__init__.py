@@ -116,9 +116,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mmrare_core.ontology.aliases import Alias, AliasRules, AliasTable, expand_aliases
+    from mmrare_core.audit.findings import AuditReport, Finding
     from mmrare_core.audit.run import AuditContext, audit_item
     from mmrare_core.documents.document import Block, Document
+    from mmrare_core.documents.jats import parse_jats
+    from mmrare_core.documents.read import read_document
+    from mmrare_core.documents.text import parse_text
     from mmrare_core.errors import (
         DocumentError,
         FetchError,
@@ -129,18 +132,15 @@ if TYPE_CHECKING:  # pragma: no cover
         UnknownCodeError,
         UnsafeXMLError,
     )
-    from mmrare_core.ontology.fetch import fetch_release
-    from mmrare_core.audit.findings import AuditReport, Finding
-    from mmrare_core.documents.jats import parse_jats
     from mmrare_core.masking.masker import Edit, Masker, MaskRecord, MaskResult, Scope, mask_many
-    from mmrare_core.scoring.metrics import best_f1, exact_match, f1, normalize_answer
+    from mmrare_core.ontology.aliases import Alias, AliasRules, AliasTable, expand_aliases
+    from mmrare_core.ontology.fetch import fetch_release
     from mmrare_core.ontology.model import Disorder, ExtraAlias, ReleaseInfo, parse_code
-    from mmrare_core.text.normalize import Normalized, normalize, normalize_text
     from mmrare_core.ontology.ontology import Ontology, SearchHit, load
-    from mmrare_core.views.t4_truncation import truncate_at, truncate_before
-    from mmrare_core.documents.text import parse_text
-    from mmrare_core.documents.read import read_document
+    from mmrare_core.scoring.metrics import best_f1, exact_match, f1, normalize_answer
+    from mmrare_core.text.normalize import Normalized, normalize, normalize_text
     from mmrare_core.views.build import MaskedView, build_view
+    from mmrare_core.views.t4_truncation import truncate_at, truncate_before
 
 
 def __getattr__(name: str) -> Any:

@@ -42,8 +42,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mmrare_core.documents.document import Document
 from mmrare_core.audit.findings import REJECT, WARN, Finding
+from mmrare_core.documents.document import Document
 from mmrare_core.text.normalize import normalize, normalize_text
 
 __all__ = [

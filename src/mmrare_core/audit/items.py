@@ -50,8 +50,8 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from mmrare_core.errors import MMRareError
 from mmrare_core.audit.findings import REJECT, Finding
+from mmrare_core.errors import MMRareError
 
 __all__ = [
     "SCHEMA_CHECK",

@@ -21,12 +21,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mmrare_core.ontology.aliases import alias_key
-from mmrare_core.documents.document import PARAGRAPH, Block, Document
 from mmrare_core.audit.findings import Finding
-from mmrare_core.masking.masker import ALIAS, FRAGMENT, MASK_TOKEN, Scope, is_word_char, looks_like_short_form
-from mmrare_core.text.normalize import normalize
+from mmrare_core.documents.document import PARAGRAPH, Block, Document
+from mmrare_core.masking.masker import (
+    ALIAS,
+    FRAGMENT,
+    MASK_TOKEN,
+    Scope,
+    is_word_char,
+    looks_like_short_form,
+)
+from mmrare_core.ontology.aliases import alias_key
 from mmrare_core.rules.files import read_rule_file
+from mmrare_core.text.normalize import normalize
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.masking.masker import Edit, Masker

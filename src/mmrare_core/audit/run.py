@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mmrare_core.errors import MMRareError, UnknownCodeError
 from mmrare_core.audit.findings import AuditReport, Finding, verdict_of
 from mmrare_core.audit.leakage import (
     AuditRules,
@@ -26,6 +25,7 @@ from mmrare_core.audit.leakage import (
     visible_fields,
     withheld_test_findings,
 )
+from mmrare_core.errors import MMRareError, UnknownCodeError
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.audit.items import ItemRecord

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mmrare_core.errors import MMRareError
 from mmrare_core.audit.findings import AuditReport
+from mmrare_core.errors import MMRareError
 
 __all__ = ["main"]
 
@@ -67,9 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> list[AuditReport]:
     from mmrare_core.audit.items import read_items
+    from mmrare_core.audit.run import AuditContext, audit_records
     from mmrare_core.masking.masker import Masker
     from mmrare_core.ontology.ontology import load
-    from mmrare_core.audit.run import AuditContext, audit_records
 
     for folder in (args.images_root, args.documents):
         if folder is not None and not folder.is_dir():
@@ -145,4 +145,3 @@ def _table(reports: Sequence[AuditReport]) -> str:
             f"{'verdict: ' + verdict:<{width}}" + "".join(f"{n:>6}" for n in row) + f"{sum(row):>6}"
         )
     return "\n".join(rows)
-

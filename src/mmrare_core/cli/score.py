@@ -22,8 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mmrare_core.scoring.differential import DEFAULT_KS, DEFAULT_THRESHOLD, match_differential, parse_differential
 from mmrare_core.errors import MMRareError, UnknownCodeError
+from mmrare_core.scoring.differential import (
+    DEFAULT_KS,
+    DEFAULT_THRESHOLD,
+    match_differential,
+    parse_differential,
+)
 from mmrare_core.scoring.metrics import MetricOptions, aggregate, best_f1, item_golds
 from mmrare_core.scoring.rubric import TRACKS, Judged, load_rubrics
 

@@ -1,4 +1,4 @@
-r"""Read a plain-text or Markdown case report into a :class:`~mmrare_core.documents.document.Document`.
+r"""Read a plain-text or Markdown case report into a :class:`~mmrare_core.documents.Document`.
 
 ``parse_text(text)`` reads reports shaped like the PMC body texts: paragraphs separated by
 blank lines, section headings on lines of their own, figure and table captions as lines
@@ -67,7 +67,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mmrare_core.views.l3_captions import CaptionMatch, CaptionRules, default_caption_rules
 from mmrare_core.documents.document import (
     ABSTRACT,
     BACK_MATTER,
@@ -89,6 +88,7 @@ from mmrare_core.documents.document import (
 )
 from mmrare_core.errors import DocumentError
 from mmrare_core.views.l1_sections import SectionRules, default_section_rules
+from mmrare_core.views.l3_captions import CaptionMatch, CaptionRules, default_caption_rules
 
 __all__ = ["parse_text"]
 

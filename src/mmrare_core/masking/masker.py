@@ -26,9 +26,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mmrare_core.ontology.aliases import AliasTable, alias_key
 from mmrare_core.base.cache import read_cached, write_cached
 from mmrare_core.errors import UnknownCodeError
+from mmrare_core.ontology.aliases import AliasTable, alias_key
 from mmrare_core.ontology.fragments import Fragment
 from mmrare_core.ontology.model import parse_code
 from mmrare_core.text.normalize import Normalized, normalize

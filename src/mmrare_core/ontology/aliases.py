@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mmrare_core.ontology.model import Disorder, ExtraAlias
-from mmrare_core.text.normalize import normalize_text
 from mmrare_core.rules.files import read_rule_file, rules_digest
+from mmrare_core.text.normalize import normalize_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.ontology.ontology import Ontology

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mmrare_core.ontology.aliases import is_acronym
-from mmrare_core.text.normalize import normalize_text
 from mmrare_core.rules.files import read_rule_file
+from mmrare_core.text.normalize import normalize_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.ontology.ontology import Ontology

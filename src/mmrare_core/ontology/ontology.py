@@ -24,9 +24,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mmrare_core.ontology.aliases import AliasRules, AliasTable, alias_key, default_rules
 from mmrare_core.base.cache import read_cached, write_cached
 from mmrare_core.errors import UnknownCodeError
+from mmrare_core.ontology.aliases import AliasRules, AliasTable, alias_key, default_rules
 from mmrare_core.ontology.model import Disorder, ExtraAlias, ReleaseInfo, parse_code
 
 __all__ = ["Ontology", "SearchHit", "load", "sample_source"]

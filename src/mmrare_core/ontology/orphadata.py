@@ -44,6 +44,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+from mmrare_core.base.xmlsafe import iterparse, open_binary, read_xml_bytes
 from mmrare_core.errors import OntologyFormatError, SourceWarning, UnknownCodeError, where
 from mmrare_core.ontology.model import (
     GROUP_OF_DISORDERS,
@@ -54,7 +55,6 @@ from mmrare_core.ontology.model import (
     group_for_type,
     parse_code,
 )
-from mmrare_core.base.xmlsafe import iterparse, open_binary, read_xml_bytes
 
 __all__ = [
     "FORMATS",

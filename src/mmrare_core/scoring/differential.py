@@ -28,7 +28,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mmrare_core.scoring.metrics import DEFAULT_OPTIONS, Aggregate, MetricOptions, ScoringError, aggregate, best_f1
+from mmrare_core.scoring.metrics import (
+    DEFAULT_OPTIONS,
+    Aggregate,
+    MetricOptions,
+    ScoringError,
+    aggregate,
+    best_f1,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.ontology.ontology import Ontology

@@ -40,8 +40,8 @@ from typing import Any, NamedTuple
 
 from mmrare_core.documents.document import HEADING, LIST_ITEM, PARAGRAPH, Block, Document
 from mmrare_core.errors import RuleFileError
-from mmrare_core.text.normalize import normalize_text
 from mmrare_core.rules.files import read_rule_file, rules_path
+from mmrare_core.text.normalize import normalize_text
 
 __all__ = [
     "DroppedBlock",
