@@ -15,34 +15,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from mmrare_core.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, load_ontology, source_options
 from mmrare_core.errors import MMRareError
 
 __all__ = ["main", "run"]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-def _source_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--orphanet",
-        metavar="PATH",
-        help="Orphanet release: a file or folder (ORPHApackets, product1, ORDO OWL, nomenclature "
-        "TSV; gzip accepted). Default: $MMRARE_ORPHANET, else the embedded sample.",
-    )
-    parser.add_argument(
-        "--aliases",
-        metavar="TSV",
-        action="append",
-        default=[],
-        help="extra alias file (code and term columns; e.g. the Orphanet name history); repeatable",
-    )
-    parser.add_argument(
-        "--classifications",
-        action="store_true",
-        help="merge the product3 classification files found beside the release",
-    )
-    parser.add_argument("--no-cache", action="store_true", help="parse the source again")
-    parser.add_argument("--json", action="store_true", help="print JSON on stdout")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,17 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = onto.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     stats = sub.add_parser("stats", help="counts of disorders, names, aliases per rule")
-    _source_options(stats)
+    source_options(stats)
     show = sub.add_parser("show", help="one disorder: names, type, parents, category")
     show.add_argument("code", help="ORPHA code (1775, ORPHA:1775, Orphanet_1775)")
-    _source_options(show)
+    source_options(show)
     search = sub.add_parser("search", help="fuzzy search over every alias")
     search.add_argument("text")
     search.add_argument("-k", type=int, default=10, help="number of hits (default 10)")
-    _source_options(search)
+    source_options(search)
     aliases = sub.add_parser("aliases", help="every alias of a disorder with the rule that made it")
     aliases.add_argument("code")
-    _source_options(aliases)
+    source_options(aliases)
     fetch = sub.add_parser("fetch", help="download the current release from Orphadata")
     fetch.add_argument("--dest", metavar="DIR", help="folder (default: the cache folder)")
     fetch.add_argument("--url", help="download from this URL instead of Orphadata's")
@@ -90,7 +66,7 @@ def _view_parser(commands: Any) -> None:
     view.add_argument(
         "--withheld", action="append", default=[], metavar="TEST", help="withheld test (T4)"
     )
-    _source_options(view)
+    source_options(view)
 
 
 def _mask_parser(commands: Any) -> None:
@@ -110,7 +86,7 @@ def _mask_parser(commands: Any) -> None:
     )
     mask.add_argument("--workers", type=int, default=1, help="worker processes (batch)")
     mask.add_argument("--progress", action="store_true", help="progress bar on stderr")
-    _source_options(mask)
+    source_options(mask)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,7 +124,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "mask":
         from mmrare_core.cli.mask import run_mask
 
-        return run_mask(args, _load(args))
+        return run_mask(args, load_ontology(args))
     if args.action == "fetch":
         from mmrare_core.ontology.fetch import fetch_release
 
@@ -158,7 +134,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         path = fetch_release(args.dest, **kwargs)
         print(path)
         return EXIT_OK
-    ontology = _load(args)
+    ontology = load_ontology(args)
     handler = {"stats": _stats, "show": _show, "search": _search, "aliases": _aliases}[args.action]
     handler(ontology, args)
     return EXIT_OK
@@ -173,23 +149,12 @@ def _view(args: argparse.Namespace) -> int:
     if args.orpha:
         from mmrare_core.masking.masker import Masker
 
-        masker = Masker.from_ontology(_load(args), cache=not args.no_cache)
+        masker = Masker.from_ontology(load_ontology(args), cache=not args.no_cache)
     view = build_view(
         doc, args.track, masker=masker, codes=args.orpha, withheld_tests=args.withheld
     )
     print(view.to_json())
     return EXIT_OK
-
-
-def _load(args: argparse.Namespace) -> Any:
-    from mmrare_core.ontology.ontology import load
-
-    return load(
-        args.orphanet,
-        aliases=args.aliases,
-        classifications=args.classifications,
-        cache=not args.no_cache,
-    )
 
 
 def _emit(args: argparse.Namespace, data: Any, text: str) -> None:

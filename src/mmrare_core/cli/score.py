@@ -40,7 +40,7 @@ _PROG = "mmrare score"
 
 def add_score_parser(commands: Any) -> None:
     """Add the ``score`` subcommand to an argparse subparsers object."""
-    from mmrare_core.cli.mmrare import _source_options
+    from mmrare_core.cli.common import source_options
 
     score = commands.add_parser(
         "score",
@@ -78,7 +78,7 @@ def add_score_parser(commands: Any) -> None:
         help=f"least F1 for an unresolved DDx entry to match (default {DEFAULT_THRESHOLD})",
     )
     score.add_argument("--out", metavar="JSON", help="write the result (with per-item rows)")
-    _source_options(score)
+    source_options(score)
 
 
 # --------------------------------------------------------------------------- records
@@ -214,9 +214,9 @@ def _score(args: argparse.Namespace) -> tuple[dict[str, Any], list[_Problem]]:
             run.problems.extend(records.problems)
     needs_codes = args.orphanet_aliases or any("differential" in d for _, d in preds.rows.values())
     if needs_codes:
-        from mmrare_core.cli.mmrare import _load
+        from mmrare_core.cli.common import load_ontology
 
-        run.ontology = _load(args)
+        run.ontology = load_ontology(args)
     rubric = load_rubrics()[args.track] if replies is not None else None
     for key, (line, item) in items.rows.items():
         run.rows.append(_score_item(run, key, line, item, preds, replies, rubric))
