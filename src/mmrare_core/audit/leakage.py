@@ -28,12 +28,12 @@ from mmrare_core.masking.masker import (
     FRAGMENT,
     MASK_TOKEN,
     Scope,
-    is_word_char,
     looks_like_short_form,
 )
 from mmrare_core.ontology.aliases import alias_key
 from mmrare_core.rules.files import read_rule_file
 from mmrare_core.text.normalize import normalize
+from mmrare_core.text.words import is_word_char
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.masking.masker import Edit, Masker

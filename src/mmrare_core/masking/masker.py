@@ -20,7 +20,6 @@ congenita" and leaves the rest: the inner span is masked.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -32,6 +31,7 @@ from mmrare_core.ontology.aliases import AliasTable, alias_key
 from mmrare_core.ontology.fragments import Fragment
 from mmrare_core.ontology.model import parse_code
 from mmrare_core.text.normalize import Normalized, normalize
+from mmrare_core.text.words import at_word_boundary, is_word_char
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.ontology.ontology import Ontology
@@ -55,29 +55,8 @@ MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 MASKER_FORMAT = 2
 
 ALIAS, FRAGMENT, SHORT_FORM = 0, 1, 2
-_WORD_CATEGORIES = frozenset(
-    {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc"}
-)
 RULE_ABBREVIATION = "abbreviation_defined"
 RULE_SHORT_FORM_AFTER_MASK = "abbreviation_after_mask"
-
-
-def is_word_char(char: str) -> bool:
-    """Letters, digits, marks and connectors are word characters (L*, N*, M*, Pc).
-
-    The underscore joins identifiers: ``NM`` in ``NM_001008537`` is not a word.
-
-    >>> [is_word_char(c) for c in "aé9\u0301_- "]
-    [True, True, True, True, True, False, False]
-    """
-    return char.isalnum() or unicodedata.category(char) in _WORD_CATEGORIES
-
-
-def at_word_boundary(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` neither starts nor ends inside a word."""
-    if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
-        return False
-    return not (end < len(text) and is_word_char(text[end - 1]) and is_word_char(text[end]))
 
 
 @dataclass(frozen=True, slots=True)

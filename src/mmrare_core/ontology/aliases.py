@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from mmrare_core.ontology.model import Disorder, ExtraAlias
 from mmrare_core.rules.files import read_rule_file, rules_digest
-from mmrare_core.text.normalize import normalize_text
+from mmrare_core.text.normalize import normalize_text, unify_keeping_case
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.ontology.ontology import Ontology
@@ -113,13 +113,9 @@ def alias_key(form: str, case_sensitive: bool = False) -> str:
     ('niemann-pick disease', 'X-ALD')
     """
     if case_sensitive:
-        return " ".join(unicodedata.normalize("NFKC", form).translate(_DASH_QUOTE).split())
+        return unify_keeping_case(form)
     return normalize_text(form).strip()
 
-
-_DASH_QUOTE = {ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"} | {
-    ord(c): "'" for c in "\u2018\u2019\u201b\u2032"
-}
 
 _LOWER_RUN = re.compile(r"[a-z]{3}")
 _TOKEN = re.compile(r"[^\W_]+")

@@ -66,7 +66,6 @@ X-ALD (38, 43) reversed 'X-linked adrenoleukodystrophy' (45, 74)
 from __future__ import annotations
 
 import re
-import unicodedata
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,6 +73,7 @@ from functools import cache
 from typing import Any, Literal
 
 from mmrare_core.errors import MissingExtraError
+from mmrare_core.text.words import is_word_char
 
 __all__ = [
     "Abbreviation",
@@ -159,12 +159,6 @@ class Abbreviation:
 # Short forms and their uses
 
 
-@cache
-def _is_word_char(char: str) -> bool:
-    """Letters, digits and marks (Unicode categories L*, N*, M*) make words."""
-    return unicodedata.category(char)[0] in "LNM"
-
-
 def _plural_ok(short: str) -> bool:
     return short[-1].isupper() or short[-1].isdigit()
 
@@ -172,7 +166,8 @@ def _plural_ok(short: str) -> bool:
 def short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
     """Every use of ``short`` in ``text`` as a whole token, case-sensitive, in text order.
 
-    Letters, digits and marks are word characters; anything else (a hyphen, an apostrophe,
+    Word characters are those of :mod:`mmrare_core.text.words` (the underscore joins
+    identifiers, so ``NM`` is not used in ``NM_001``); anything else (a hyphen, an apostrophe,
     punctuation) is a boundary, so ``ALD`` is found in ``X-ALD`` and ``ALD's`` but not in
     ``ALDH``. A plural ``s`` is part of the use when the short form ends in a capital or a
     digit (``DKCs``, ``NPC1s``): the span then covers the ``s`` as well, so that a mask hides
@@ -183,14 +178,14 @@ def short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
     """
     if not short:
         raise ValueError("short_form_uses() needs a non-empty short form")
-    check_before = _is_word_char(short[0])
-    check_after = _is_word_char(short[-1])
+    check_before = is_word_char(short[0])
+    check_after = is_word_char(short[-1])
     plural = _plural_ok(short)
     uses: list[tuple[int, int]] = []
     start = text.find(short)
     while start != -1:
         end = start + len(short)
-        if not (check_before and start and _is_word_char(text[start - 1])):
+        if not (check_before and start and is_word_char(text[start - 1])):
             if plural and text.startswith("s", end) and not _word_at(text, end + 1):
                 uses.append((start, end + 1))
             elif not (check_after and _word_at(text, end)):
@@ -200,7 +195,7 @@ def short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
 
 
 def _word_at(text: str, i: int) -> bool:
-    return i < len(text) and _is_word_char(text[i])
+    return i < len(text) and is_word_char(text[i])
 
 
 def _valid_short(candidate: str) -> bool:
@@ -209,7 +204,7 @@ def _valid_short(candidate: str) -> bool:
         return False
     if candidate.count(" ") > 1 or not any(c.isalpha() for c in candidate):
         return False
-    if any(not (_is_word_char(c) or c in _SF_PUNCT) for c in candidate):
+    if any(not (is_word_char(c) or c in _SF_PUNCT) for c in candidate):
         return False
     if not any(c.isupper() for c in candidate) or _is_plain_word(candidate):
         return False

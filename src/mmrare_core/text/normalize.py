@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 
-__all__ = ["Normalized", "normalize", "normalize_text"]
+__all__ = ["Normalized", "normalize", "normalize_text", "unify_keeping_case"]
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u0060\u00b4\u02bc\u02b9\uff07"
@@ -414,3 +414,16 @@ def normalize_text(text: str) -> str:
     if not isinstance(text, str):
         raise TypeError(f"normalize_text() takes str, not {type(text).__name__}")
     return _segment(text)[0]
+
+
+def unify_keeping_case(text: str) -> str:
+    """The same folding as :func:`normalize_text` but case: NFKC, the same dash, quote and
+    invisible-character tables, white space runs as one space (for case-sensitive keys).
+
+    >>> unify_keeping_case("X\u2043ALD\u00a0 Type\u2019s")
+    "X-ALD Type's"
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"unify_keeping_case() takes str, not {type(text).__name__}")
+    text = unicodedata.normalize("NFC", text).translate(_TRANSLATE)
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_TRANSLATE).split())

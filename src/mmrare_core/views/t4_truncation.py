@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from mmrare_core.documents.document import Block, Document
-from mmrare_core.masking.masker import at_word_boundary
 from mmrare_core.rules.files import read_rule_file
 from mmrare_core.text.normalize import Normalized, normalize
+from mmrare_core.text.words import at_word_boundary
 
 __all__ = [
     "Cut",
