@@ -122,7 +122,7 @@ def read_texts(paths: Sequence[Path], limit: int | None) -> list[str]:
 
 def normalize_version() -> str:
     """Which ``normalize.py`` was measured: content hash and git state (edited concurrently)."""
-    path = ROOT / "src" / "mmrare_core" / "normalize.py"
+    path = ROOT / "src" / "mmrare_core" / "text" / "normalize.py"
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     try:
         out = subprocess.run(
@@ -510,15 +510,15 @@ _OFFSET_ACCESSORS = ("source_span", "source_start", "source_end", "_piece")
 _OFFSET_BUILDERS = ("_map", "build", "_find", "start", "end")
 _OFFSET_FUNCS = frozenset(_OFFSET_ACCESSORS + _OFFSET_BUILDERS)
 _CATEGORIES: dict[tuple[str, str], str] = {
-    ("masking.py", "_candidates"): "automaton iteration + scope filter",
-    ("masking.py", "at_word_boundary"): "word-boundary checks",
-    ("masking.py", "is_word_char"): "word-boundary checks",
-    ("masking.py", "_same_capitals"): "acronym capital checks",
-    ("masking.py", "_leftmost_longest"): "leftmost-longest selection",
-    ("masking.py", "find"): "span and edit building",
-    ("masking.py", "_apply"): "span and edit building",
-    ("masking.py", "scope"): "scope (subtypes, parents)",
-    ("masking.py", "mask"): "mask() call overhead",
+    ("masker.py", "_candidates"): "automaton iteration + scope filter",
+    ("words.py", "at_word_boundary"): "word-boundary checks",
+    ("words.py", "is_word_char"): "word-boundary checks",
+    ("masker.py", "_same_capitals"): "acronym capital checks",
+    ("spans.py", "leftmost_longest"): "leftmost-longest selection",
+    ("masker.py", "find"): "span and edit building",
+    ("masker.py", "_apply"): "span and edit building",
+    ("masker.py", "scope"): "scope (subtypes, parents)",
+    ("masker.py", "mask"): "mask() call overhead",
     ("mask_bench.py", "_profiled"): "benchmark loop",
 }
 

@@ -31,6 +31,7 @@ from mmrare_core.ontology.aliases import AliasTable, alias_key
 from mmrare_core.ontology.fragments import Fragment
 from mmrare_core.ontology.model import parse_code
 from mmrare_core.text.normalize import Normalized, normalize
+from mmrare_core.text.spans import leftmost_longest
 from mmrare_core.text.words import at_word_boundary, is_word_char
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -251,7 +252,9 @@ class Masker:
                 c.entry.rule_id,
                 c.entry.kind,
             )
-            for c in _leftmost_longest(self._candidates(norm, codes, fragments))
+            for c in leftmost_longest(
+                self._candidates(norm, codes, fragments), lambda c: c.entry.kind
+            )
         ]
         self._last = (key, spans)
         return [replace(s) for s in spans]
@@ -315,7 +318,7 @@ class Masker:
                 for s, e in _short_form_uses(text, short)
             ]
             short_forms = tuple(sorted(defined))
-            spans = _merge(spans, extra)
+            spans = leftmost_longest([*spans, *extra], lambda s: s.kind)  # an alias wins a tie
         return _apply(text, spans, token, scope, short_forms)
 
 
@@ -365,31 +368,6 @@ def _before_citation(norm: Normalized, start: int, end: int) -> bool:
 def _same_capitals(norm: Normalized, start: int, end: int, exact: str) -> bool:
     s, e = norm.source_span(start, end)
     return alias_key(norm.source[s:e], True) == exact
-
-
-def _leftmost_longest(candidates: Iterable[_Candidate]) -> list[_Candidate]:
-    chosen: list[_Candidate] = []
-    last_end = -1
-    for cand in sorted(candidates, key=lambda c: (c.start, -c.end, c.entry.kind)):
-        if cand.start >= last_end:
-            chosen.append(cand)
-            last_end = cand.end
-    return chosen
-
-
-def _merge(spans: list[_Span], extra: list[_Span]) -> list[_Span]:
-    """Leftmost-longest over alias and short-form spans together (an alias wins a tie).
-
-    A short form that contains an alias ("MLNS-K" around the alias "MLNS") replaces it.
-    """
-    merged: list[_Span] = []
-    last_end = -1
-    ordered = sorted([*spans, *extra], key=lambda s: (s.start, -s.end, s.kind))
-    for span in ordered:
-        if span.start >= last_end:
-            merged.append(span)
-            last_end = span.end
-    return merged
 
 
 def _apply(
