@@ -45,8 +45,6 @@ __all__ = [
     "MaskResult",
     "Masker",
     "Scope",
-    "at_word_boundary",
-    "is_word_char",
     "looks_like_short_form",
     "mask_many",
 ]
