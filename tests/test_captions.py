@@ -13,17 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mmrare_core.documents.captions import CaptionRules, default_caption_rules
 from mmrare_core.documents.document import Block, Document
 from mmrare_core.errors import RuleFileError
 from mmrare_core.rules.files import RULE_FILES, rules_path
-from mmrare_core.views.l3_captions import (
-    CAPTION_TOKEN,
-    CaptionEdit,
-    CaptionRules,
-    default_caption_rules,
-    layer3,
-    mask_block,
-)
+from mmrare_core.views.l3_captions import CAPTION_TOKEN, CaptionEdit, layer3, mask_block
 
 from .conftest import SHARED_DATA, require
 from .test_textdoc import case_texts, parsed_case_texts

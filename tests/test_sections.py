@@ -12,9 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mmrare_core.documents.document import Block, Document
+from mmrare_core.documents.sections import SectionRules, default_section_rules
 from mmrare_core.errors import RuleFileError
 from mmrare_core.rules.files import RULE_FILES, rules_path
-from mmrare_core.views.l1_sections import SectionRules, default_section_rules, layer1
+from mmrare_core.views.l1_sections import drop_reason, layer1
 
 from .test_textdoc import parsed_case_texts
 
@@ -157,7 +158,7 @@ def test_drop_kinds(kind: str, rule: str) -> None:
 
 def test_outermost_dropped_title_decides(rules: SectionRules) -> None:
     block = para("p", "Text.", "Declarations", "Funding")
-    found = rules.drop(block)
+    found = drop_reason(block, rules)
     assert found is not None and (found.rule, found.title) == ("declarations", "Declarations")
 
 

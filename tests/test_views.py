@@ -31,6 +31,7 @@ import mmrare_core
 from mmrare_core.base.batch import ordered_map, shared
 from mmrare_core.cli.mmrare import main
 from mmrare_core.documents import read_document
+from mmrare_core.documents.captions import default_caption_rules
 from mmrare_core.documents.document import ID_SCHEME, KINDS, Block, Document
 from mmrare_core.documents.jats import parse_jats
 from mmrare_core.documents.text import parse_text
@@ -39,7 +40,7 @@ from mmrare_core.masking.masker import MASK_TOKEN, Masker, Scope
 from mmrare_core.ontology.ontology import Ontology, load
 from mmrare_core.views.build import MaskedView, build_view, tracks
 from mmrare_core.views.l1_sections import layer1
-from mmrare_core.views.l3_captions import CAPTION_TOKEN, default_caption_rules, layer3
+from mmrare_core.views.l3_captions import CAPTION_TOKEN, layer3
 from mmrare_core.views.t4_truncation import truncate_before
 
 from .conftest import PACKETS, SHARED_DATA, require

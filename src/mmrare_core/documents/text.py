@@ -67,6 +67,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from mmrare_core.documents.captions import CaptionMatch, CaptionRules, default_caption_rules
 from mmrare_core.documents.document import (
     ABSTRACT,
     BACK_MATTER,
@@ -86,9 +87,8 @@ from mmrare_core.documents.document import (
     slug,
     text_digest,
 )
+from mmrare_core.documents.sections import SectionRules, default_section_rules
 from mmrare_core.errors import DocumentError
-from mmrare_core.views.l1_sections import SectionRules, default_section_rules
-from mmrare_core.views.l3_captions import CaptionMatch, CaptionRules, default_caption_rules
 
 __all__ = ["parse_text"]
 

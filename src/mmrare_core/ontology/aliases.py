@@ -22,14 +22,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from mmrare_core.ontology.model import Disorder, ExtraAlias
 from mmrare_core.rules.files import read_rule_file, rules_digest
 from mmrare_core.text.normalize import normalize_text, unify_keeping_case
-
-if TYPE_CHECKING:  # pragma: no cover
-    from mmrare_core.ontology.ontology import Ontology
 
 __all__ = [
     "Alias",
@@ -37,9 +34,19 @@ __all__ = [
     "AliasTable",
     "Dropped",
     "ExpansionReport",
+    "Release",
     "expand_aliases",
     "is_acronym",
 ]
+
+
+class Release(Protocol):
+    """What the alias table reads of a release: its disorders, and ``code in release``
+    (an :class:`~mmrare_core.ontology.ontology.Ontology` is one)."""
+
+    def __iter__(self) -> Iterator[Disorder]: ...
+    def __contains__(self, code: object) -> bool: ...
+
 
 NAME, SYNONYM, ACRONYM, INITIALISM = (
     "orphanet_name",
@@ -478,7 +485,7 @@ class AliasTable:
     @classmethod
     def build(
         cls,
-        ontology: Ontology,
+        ontology: Release,
         rules: AliasRules | None = None,
         extra: Iterable[ExtraAlias] = (),
     ) -> AliasTable:
@@ -600,7 +607,7 @@ def _drop_shadowed(
 
 
 def _initialisms(
-    ontology: Ontology,
+    ontology: Release,
     rules: AliasRules,
     owners: Mapping[str, set[int]],
     report: ExpansionReport,
