@@ -23,13 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from mmrare_core.audit.findings import Finding
 from mmrare_core.documents.document import PARAGRAPH, Block, Document
-from mmrare_core.masking.masker import (
-    ALIAS,
-    FRAGMENT,
-    MASK_TOKEN,
-    Scope,
-    looks_like_short_form,
-)
+from mmrare_core.masking.masker import ALIAS, FRAGMENT, MASK_TOKEN, Scope
 from mmrare_core.ontology.aliases import alias_key
 from mmrare_core.rules.files import read_rule_file
 from mmrare_core.text.normalize import normalize
@@ -145,12 +139,6 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-_SHORT_AFTER_MASK = re.compile(
-    rf"{re.escape(MASK_TOKEN)}\s*[(\[]\s*([^\s()\[\];,]{{2,12}})\s*[)\];,]"
-    rf"|([^\s()\[\];,]{{2,12}})\s*[(\[]\s*{re.escape(MASK_TOKEN)}\s*[)\]]"
-)
-
-
 def residual_findings(
     field: str,
     text: str,
@@ -196,17 +184,11 @@ def _aliases(
 def _short_forms(
     field: str, text: str, masker: Masker, scope: Scope, rules: AuditRules
 ) -> list[Finding]:
-    from mmrare_core.text.abbreviations import find_abbreviations, short_form_uses
+    from mmrare_core.masking.short_forms import tied_short_forms
+    from mmrare_core.text.abbreviations import short_form_uses
 
-    shorts: dict[str, str] = {}
-    for match in _SHORT_AFTER_MASK.finditer(text):
-        short = match.group(1) or match.group(2)
-        if looks_like_short_form(short):  # not "arteritis ([DIAGNOSIS_MASKED])"
-            shorts.setdefault(short, "abbreviation_after_mask")
-    alias_spans = [s for s in masker.find(text, scope) if s.kind == ALIAS]
-    for abbr in find_abbreviations(text):
-        if any(abbr.long_span[0] <= s.start and s.end <= abbr.long_span[1] for s in alias_spans):
-            shorts.setdefault(abbr.short, "abbreviation_defined")
+    names = [(s.start, s.end) for s in masker.find(text, scope) if s.kind == ALIAS]
+    marks = [(m.start(), m.end()) for m in re.finditer(re.escape(MASK_TOKEN), text)]
     return [
         rules.finding(
             "residual_abbreviation",
@@ -215,7 +197,7 @@ def _short_forms(
             field=field,
             span=span,
         )
-        for short, rule in shorts.items()
+        for short, (_, rule) in tied_short_forms(text, names, marks).items()
         if any(c.isalpha() for c in short)
         for span in short_form_uses(text, short)
     ]

@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mmrare_core.base.cache import read_cached, write_cached
 from mmrare_core.errors import UnknownCodeError
+from mmrare_core.masking.short_forms import tied_short_forms
 from mmrare_core.ontology.aliases import AliasTable, alias_key
 from mmrare_core.ontology.fragments import Fragment
 from mmrare_core.ontology.model import parse_code
 from mmrare_core.text.normalize import Normalized, normalize
-from mmrare_core.text.spans import leftmost_longest
+from mmrare_core.text.spans import apply_edits, leftmost_longest
 from mmrare_core.text.words import at_word_boundary, is_word_char
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +46,6 @@ __all__ = [
     "MaskResult",
     "Masker",
     "Scope",
-    "looks_like_short_form",
     "mask_many",
 ]
 
@@ -54,8 +54,6 @@ MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 MASKER_FORMAT = 2
 
 ALIAS, FRAGMENT, SHORT_FORM = 0, 1, 2
-RULE_ABBREVIATION = "abbreviation_defined"
-RULE_SHORT_FORM_AFTER_MASK = "abbreviation_after_mask"
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,21 +369,16 @@ def _same_capitals(norm: Normalized, start: int, end: int, exact: str) -> bool:
 def _apply(
     text: str, spans: Sequence[_Span], token: str, scope: Scope, short_forms: tuple[str, ...]
 ) -> MaskResult:
-    pieces: list[str] = []
     edits: list[Edit] = []
-    pos = out = 0
+    shift = 0
     for span in spans:
-        pieces.append(text[pos : span.start])
-        out += span.start - pos
-        pieces.append(token)
+        out = span.start + shift
         edits.append(
             Edit(span.start, span.end, out, out + len(token), text[span.start : span.end], token,
                  span.form, span.code, span.rule_id)
         )  # fmt: skip
-        out += len(token)
-        pos = span.end
-    pieces.append(text[pos:])
-    return MaskResult("".join(pieces), tuple(edits), scope, short_forms)
+        shift += len(token) - (span.end - span.start)
+    return MaskResult(apply_edits(text, edits), tuple(edits), scope, short_forms)
 
 
 # --------------------------------------------------------------------------- scope helpers
@@ -428,51 +421,19 @@ def _narrow_groups(ont: Ontology, code: int, max_size: int) -> list[int]:
 # --------------------------------------------------------------------------- short forms
 
 
-_SHORT_FORM_SHAPE = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W_]+)*")
-_PAREN_SHORT = re.compile(r"\s*[(\[]\s*([^\s()\[\];,]{2,10})\s*[)\];,]")
-
-
 def _defined_short_forms(text: str, spans: list[_Span]) -> dict[str, tuple[int, str]]:
     """Short forms ``text`` ties to a masked name: short form -> (code, rule id)."""
-    if not spans:
-        return {}
-    from mmrare_core.text.abbreviations import find_abbreviations
-
-    defined: dict[str, tuple[int, str]] = {}
     aliases = [s for s in spans if s.kind == ALIAS]
-    for abbr in find_abbreviations(text):
-        for span in aliases:
-            if abbr.long_span[0] <= span.start and span.end <= abbr.long_span[1]:
-                defined.setdefault(abbr.short, (span.code, RULE_ABBREVIATION))
-                break
-    for span in aliases:
-        match = _PAREN_SHORT.match(text, span.end)
-        if match and looks_like_short_form(match.group(1)):
-            defined.setdefault(match.group(1), (span.code, RULE_SHORT_FORM_AFTER_MASK))
-    return defined
+    if not aliases:
+        return {}
+    tied = tied_short_forms(text, [(s.start, s.end) for s in aliases])
+    return {short: (aliases[i].code, rule) for short, (i, rule) in tied.items()}
 
 
 def _short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
     from mmrare_core.text.abbreviations import short_form_uses
 
     return short_form_uses(text, short)
-
-
-def looks_like_short_form(token: str) -> bool:
-    """Letters, digits and inner hyphens, mostly capitals: KD, X-ALD, NPC1, AxD.
-
-    Two capitals, or one in a token of at most four characters. Units and ratios ("U/L",
-    "mg", "%") and words ("D-aspartate", "arteritis") are not short forms.
-
-    >>> [looks_like_short_form(t) for t in ("KD", "X-ALD", "AxD", "U/L", "D-aspartate", "fever")]
-    [True, True, True, False, False, False]
-    """
-    capitals = sum(c.isupper() for c in token)
-    return (
-        _SHORT_FORM_SHAPE.fullmatch(token) is not None
-        and sum(c.isalpha() for c in token) >= 2
-        and (capitals >= 2 or (capitals == 1 and len(token) <= 4))
-    )
 
 
 # --------------------------------------------------------------------------- batches

@@ -26,6 +26,7 @@ RULE_FILES = (
     "alias_rules.json",
     "specificity.json",
     "fragments.json",
+    "short_forms.json",
     "temporal.json",
     "sections.json",
     "captions.json",

@@ -1,11 +1,12 @@
-"""Spans: the one leftmost-longest choice that every matcher makes."""
+"""Spans: the one leftmost-longest choice that every matcher makes, and the one splice of
+edits into a text that every layer uses."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
 
-__all__ = ["leftmost_longest"]
+__all__ = ["Replacement", "apply_edits", "leftmost_longest"]
 
 
 class _Span(Protocol):
@@ -13,6 +14,13 @@ class _Span(Protocol):
     def start(self) -> int: ...
     @property
     def end(self) -> int: ...
+
+
+class Replacement(_Span, Protocol):
+    """An edit: the span ``[start, end)`` of a text becomes ``replacement``."""
+
+    @property
+    def replacement(self) -> str: ...
 
 
 S = TypeVar("S", bound=_Span)
@@ -34,3 +42,22 @@ def leftmost_longest(spans: Iterable[S], tie: Callable[[S], int] = lambda s: 0) 
             chosen.append(span)
             last_end = span.end
     return chosen
+
+
+def apply_edits(text: str, edits: Iterable[Replacement]) -> str:
+    """``text`` with each edit's span replaced; edits in text order, not overlapping.
+
+    >>> from collections import namedtuple
+    >>> E = namedtuple("E", "start end replacement")
+    >>> apply_edits("a cat and a dog", [E(2, 5, "[X]"), E(12, 15, "[Y]")])
+    'a [X] and a [Y]'
+    """
+    pieces: list[str] = []
+    pos = 0
+    for edit in edits:
+        if edit.start < pos or edit.end < edit.start:
+            raise ValueError(f"apply_edits: edit [{edit.start}, {edit.end}) out of order")
+        pieces += [text[pos : edit.start], edit.replacement]
+        pos = edit.end
+    pieces.append(text[pos:])
+    return "".join(pieces)

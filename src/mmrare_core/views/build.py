@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from mmrare_core.documents.document import Block, Document
 from mmrare_core.ontology.model import parse_code
 from mmrare_core.rules.files import read_rule_file
+from mmrare_core.text.spans import apply_edits
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.masking.masker import Masker
@@ -226,16 +227,13 @@ class _Audit:
             per_block[bisect_right(starts, edit.start) - 1].append(edit)
         blocks, edits = [], []
         for block, start, block_edits in zip(doc.blocks, starts, per_block, strict=True):
-            pieces, pos = [], 0
-            for edit in block_edits:
-                s, e = edit.start - start, edit.end - start
-                pieces += [block.text[pos:s], token]
-                pos = e
-                edits.append(
-                    {"block": block.id, "start": s, "end": e, "original": edit.original,
-                     "alias": edit.alias, "code": edit.code, "rule": edit.rule_id}
-                )  # fmt: skip
-            blocks.append(replace(block, text="".join([*pieces, block.text[pos:]])))
+            local = [replace(e, start=e.start - start, end=e.end - start) for e in block_edits]
+            edits += [
+                {"block": block.id, "start": e.start, "end": e.end, "original": e.original,
+                 "alias": e.alias, "code": e.code, "rule": e.rule_id}
+                for e in local
+            ]  # fmt: skip
+            blocks.append(replace(block, text=apply_edits(block.text, local)))
         self.record["scope"] = {
             "targets": list(result.scope.targets),
             "codes": list(result.scope.codes),

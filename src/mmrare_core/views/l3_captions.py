@@ -41,6 +41,7 @@ from typing import NamedTuple
 
 from mmrare_core.documents.captions import CaptionRules, default_caption_rules
 from mmrare_core.documents.document import TABLE, Block, Document
+from mmrare_core.text.spans import apply_edits
 
 __all__ = [
     "CAPTION_TOKEN",
@@ -130,14 +131,7 @@ def _edit(block: Block, start: int, end: int, replacement: str, rule: str) -> Ca
 
 
 def _apply(block: Block, edits: list[CaptionEdit]) -> Block:
-    if not edits:
-        return block
-    parts, pos = [], 0
-    for edit in edits:
-        parts += [block.text[pos : edit.start], edit.replacement]
-        pos = edit.end
-    parts.append(block.text[pos:])
-    return dataclasses.replace(block, text="".join(parts))
+    return dataclasses.replace(block, text=apply_edits(block.text, edits)) if edits else block
 
 
 def _with_blocks(doc: Document, blocks: list[Block]) -> Document:

@@ -1,0 +1,106 @@
+"""Short forms that stand for the diagnosis: the one policy the masker and the audit share.
+
+A text ties a short form to the diagnosis (``rules/short_forms.json``) when
+
+* it defines an abbreviation whose long form holds a name of the diagnosis
+  (``abbreviation_defined``: "Kawasaki disease (KD)"); or
+* the short form stands in brackets right after a name or its mask, or right before a
+  bracketed mask (``abbreviation_after_mask``: "[DIAGNOSIS_MASKED] (MCLS)").
+
+>>> tied_short_forms("Kawasaki disease (KD) was treated; KD resolved.", [(0, 16)])
+{'KD': (0, 'abbreviation_defined')}
+>>> tied_short_forms("MCLS ([DIAGNOSIS_MASKED]) recurred.", marks=[(6, 24)])
+{'MCLS': (0, 'abbreviation_after_mask')}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from mmrare_core.rules.files import read_rule_file
+
+__all__ = ["ShortFormRules", "looks_like_short_form", "short_form_rules", "tied_short_forms"]
+
+_SHAPE = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W_]+)*")
+_CLOSING = re.compile(r"\s*[)\]]")
+
+
+@dataclass(frozen=True, slots=True)
+class ShortFormRules:
+    """The compiled ``rules/short_forms.json``: the two rule ids and the bracket patterns."""
+
+    defined: str
+    bracketed: str
+    after: re.Pattern[str]
+    before: re.Pattern[str]
+
+
+@lru_cache(maxsize=8)
+def short_form_rules(rules_dir: str | Path | None = None) -> ShortFormRules:
+    """The packaged short-form rules (or those in ``rules_dir``), compiled once."""
+    kinds = {"defined": (), "bracketed": ("max_chars",)}
+    data = read_rule_file("short_forms.json", kinds, rules_dir=rules_dir)
+    rules = {rule["kind"]: rule for rule in data["rules"]}
+    bracketed = rules["bracketed"]
+    short = rf"([^\s()\[\];,]{{2,{int(bracketed.get('max_chars', 12))}}})"
+    return ShortFormRules(
+        rules["defined"]["id"],
+        bracketed["id"],
+        re.compile(rf"\s*[(\[]\s*{short}\s*[)\];,]"),
+        re.compile(rf"{short}\s*[(\[]\s*$"),
+    )
+
+
+def looks_like_short_form(token: str) -> bool:
+    """Letters, digits and inner hyphens, mostly capitals: KD, X-ALD, NPC1, AxD.
+
+    Two capitals, or one in a token of at most four characters. Units and ratios ("U/L",
+    "mg", "%") and words ("D-aspartate", "arteritis") are not short forms.
+
+    >>> [looks_like_short_form(t) for t in ("KD", "X-ALD", "AxD", "U/L", "D-aspartate", "fever")]
+    [True, True, True, False, False, False]
+    """
+    capitals = sum(c.isupper() for c in token)
+    return (
+        _SHAPE.fullmatch(token) is not None
+        and sum(c.isalpha() for c in token) >= 2
+        and (capitals >= 2 or (capitals == 1 and len(token) <= 4))
+    )
+
+
+def tied_short_forms(
+    text: str,
+    names: Sequence[tuple[int, int]] = (),
+    marks: Sequence[tuple[int, int]] = (),
+    rules: ShortFormRules | None = None,
+) -> dict[str, tuple[int, str]]:
+    """Short forms ``text`` ties to a name of the diagnosis (``names``: spans of its aliases)
+    or to a mask of it (``marks``: spans of the mask token), first tie first.
+
+    Returns short form -> (index of the tying span in ``names`` + ``marks``, rule id). A
+    definition counts for ``names`` only; brackets after a span count for both, brackets
+    round a mark for ``marks`` only.
+    """
+    rules = rules or short_form_rules()
+    tied: dict[str, tuple[int, str]] = {}
+    if names:
+        from mmrare_core.text.abbreviations import find_abbreviations
+
+        for abbr in find_abbreviations(text):
+            lo, hi = abbr.long_span
+            index = next((i for i, (s, e) in enumerate(names) if lo <= s and e <= hi), None)
+            if index is not None:
+                tied.setdefault(abbr.short, (index, rules.defined))
+    for index, (start, end) in enumerate([*names, *marks]):
+        found = rules.after.match(text, end)
+        if found and looks_like_short_form(found.group(1)):
+            tied.setdefault(found.group(1), (index, rules.bracketed))
+        if index >= len(names):
+            found = rules.before.search(text, max(0, start - 20), start)
+            if found and _CLOSING.match(text, end) and looks_like_short_form(found.group(1)):
+                tied.setdefault(found.group(1), (index, rules.bracketed))
+    return tied
