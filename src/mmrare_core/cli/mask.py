@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import deque
+from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
-from mmrare_core.base.batch import ordered_map, shared
-from mmrare_core.errors import MMRareError
-from mmrare_core.masking.masker import MASK_TOKEN, Masker
+from mmrare_core.masking.masker import MASK_TOKEN, Masker, MaskOutcome, MaskRecord, mask_many
 
 __all__ = ["run_mask"]
 
@@ -36,39 +37,53 @@ def run_mask(args: argparse.Namespace, ontology: Any) -> int:
 
 
 def _batch(args: argparse.Namespace, masker: Masker, options: dict[str, Any]) -> int:
+    """Stream a JSONL file through :func:`mask_many`; a bad line is reported in its place."""
     name = "<stdin>" if args.jsonl == "-" else args.jsonl
     stream = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")  # noqa: SIM115
+    pending: deque[dict[str, Any]] = deque()  # lines read, in order: parsed or an error line
+
+    def records() -> Iterator[MaskRecord]:
+        for line_no, line in enumerate(stream, 1):
+            if line.strip():
+                entry = _parse_line(line_no, line)
+                pending.append(entry)
+                if "error" not in entry:
+                    codes = entry["data"].get("orpha", args.orpha)
+                    yield MaskRecord(line_no, entry["data"]["text"], codes)
+
     failed = 0
     with stream:
-        lines = ((n, line, args.orpha) for n, line in enumerate(stream, 1) if line.strip())
-        share = {"masker": masker, "options": options}
-        for out in ordered_map(
-            _mask_line,
-            lines,
-            share=share,
-            workers=args.workers,
-            progress=args.progress,
-            desc="mask",
-        ):
-            if "error" in out:
-                failed += 1
-                print(f"mmrare mask: {name}:{out['line']}: {out['error']}", file=sys.stderr)
-            print(json.dumps(out, ensure_ascii=False))
+        outcomes = mask_many(
+            records(), masker, workers=args.workers, progress=args.progress, **options
+        )
+        for outcome in chain(outcomes, [None]):
+            while pending and ("error" in pending[0] or outcome is None):
+                failed += _emit(name, pending.popleft())
+            if outcome is not None:
+                failed += _emit(name, _output(pending.popleft()["data"], outcome))
     return 1 if failed else 0
 
 
-def _mask_line(job: tuple[int, str, list[str]]) -> dict[str, Any]:
-    """One JSONL line -> its output line, or an error line naming the line number."""
-    line_no, line, default_codes = job
+def _parse_line(line_no: int, line: str) -> dict[str, Any]:
+    """``{"data": object}`` for a line to mask, else the error line naming its number."""
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         return {"id": None, "line": line_no, "error": f"not JSON ({exc.msg})"}
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         return {"id": None, "line": line_no, "error": "expected an object with a string 'text'"}
-    codes = data.get("orpha", default_codes)
-    try:
-        result = shared("masker").mask(data["text"], codes, **shared("options"))
-    except (MMRareError, TypeError, ValueError) as exc:
-        return {"id": data.get("id"), "line": line_no, "error": f"{type(exc).__name__}: {exc}"}
-    return {**data, **result.to_dict()}
+    return {"data": data}
+
+
+def _output(data: dict[str, Any], outcome: MaskOutcome) -> dict[str, Any]:
+    if outcome.result is None:
+        return {"id": data.get("id"), "line": outcome.id, "error": outcome.error}
+    return {**data, **outcome.result.to_dict()}
+
+
+def _emit(name: str, out: dict[str, Any]) -> int:
+    """Print one output line (and an error to stderr); 1 when it is an error."""
+    if "error" in out:
+        print(f"mmrare mask: {name}:{out['line']}: {out['error']}", file=sys.stderr)
+    print(json.dumps(out, ensure_ascii=False))
+    return int("error" in out)
