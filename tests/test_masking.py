@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,73 +13,19 @@ from hypothesis import strategies as st
 
 from mmrare_core.errors import UnknownCodeError
 from mmrare_core.masking.masker import MASK_TOKEN, Masker, MaskRecord, MaskResult, Scope, mask_many
+from mmrare_core.masking.reference import RefAlias, reference_spans
 from mmrare_core.ontology.aliases import alias_key
 from mmrare_core.ontology.ontology import Ontology, load
-from mmrare_core.text.normalize import normalize
 
 from .conftest import PACKETS, SHARED_DATA, require
 
-# --------------------------------------------------------------------------- the oracle
+# --------------------------------------------------------------------------- the reference
 
 
-def _word(char: str) -> bool:
-    return unicodedata.category(char)[0] in "LNM" or unicodedata.category(char) == "Pc"
-
-
-@dataclass(frozen=True)
-class OracleAlias:
-    key: str  # normalized, case folded
-    exact: str  # case-sensitive key or ""
-    code: int
-
-
-def _citation_after(folded: str, text: str, i: int, n: int, source_end: int) -> bool:
-    """A glued reference number after a name of 8+ characters ending in a lower-case letter."""
-    import re
-
-    return (
-        n >= 8
-        and folded[i + n - 1].isalpha()
-        and text[source_end - 1].islower()
-        and re.match(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?![^\W_])", folded[i + n :]) is not None
-    )
-
-
-def oracle_spans(text: str, aliases: Sequence[OracleAlias]) -> list[tuple[int, int, int]]:
-    """Normalize, try every alias at every position, keep whole words, pick leftmost-longest.
-
-    Ties on the same span go to a case-sensitive alias, then to the lowest code (the
-    masker's documented order). Returns source spans with their code.
-    """
-    norm = normalize(text)
-    folded = norm.text
-    found = []
-    for alias in aliases:
-        n = len(alias.key)
-        for i in range(len(folded) - n + 1):
-            if folded[i : i + n] != alias.key:
-                continue
-            if i > 0 and _word(folded[i - 1]) and _word(folded[i]):
-                continue
-            s, e = norm.source_span(i, i + n)
-            glued = i + n < len(folded) and _word(folded[i + n - 1]) and _word(folded[i + n])
-            if glued and not _citation_after(folded, text, i, n, e):
-                continue
-            if alias.exact and alias_key(text[s:e], True) != alias.exact:
-                continue
-            found.append((i, i + n, alias.exact == "", alias.code, s, e))
-    chosen = []
-    end = -1
-    for i, j, _, code, s, e in sorted(found, key=lambda f: (f[0], -f[1], f[2], f[3])):
-        if i >= end:
-            chosen.append((s, e, code))
-            end = j
-    return chosen
-
-
-def oracle_aliases(ontology: Ontology, scope: Scope) -> list[OracleAlias]:
+def oracle_aliases(ontology: Ontology, scope: Scope) -> list[RefAlias]:
+    """The scope's aliases as the reference masker takes them (forms as written)."""
     return [
-        OracleAlias(alias_key(a.form), alias_key(a.form, True) if a.case_sensitive else "", a.code)
+        RefAlias(a.form, a.code, a.case_sensitive)
         for code in scope.codes
         for a in ontology.aliases.for_code(code)
     ]
@@ -277,7 +221,7 @@ def _check_guarantees(masker: Masker, ontology: Ontology, text: str, codes: list
     scope = result.scope
     aliases = oracle_aliases(ontology, scope)
     # edit for edit with the oracle
-    assert alias_edits(result) == oracle_spans(text, aliases)
+    assert alias_edits(result) == reference_spans(text, aliases)
     # edits are in order, do not overlap, and name the original characters
     previous_end = 0
     for edit in result.edits:
@@ -292,7 +236,7 @@ def _check_guarantees(masker: Masker, ontology: Ontology, text: str, codes: list
         pos = edit.end
     assert "".join([*rebuilt, text[pos:]]) == result.text
     # no alias of the target survives
-    assert oracle_spans(result.text, aliases) == []
+    assert reference_spans(result.text, aliases) == []
     # masking twice equals masking once
     assert masker.mask(result.text, codes, abbreviations=False).text == result.text
 
