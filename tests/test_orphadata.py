@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from mmrare_core.errors import OntologyFormatError, SourceWarning, UnsafeXMLError
-from mmrare_core.ontology.model import Disorder, ReleaseInfo, SourceRelease
-from mmrare_core.ontology.orphadata import (
+from mmrare_core.ontology.formats import (
     FORMATS,
     classification_files,
     detect_format,
@@ -29,6 +28,7 @@ from mmrare_core.ontology.orphadata import (
     read_source,
     source_files,
 )
+from mmrare_core.ontology.model import Disorder, ReleaseInfo, SourceRelease
 
 from .conftest import ORPHANET_DIR, require
 
@@ -879,3 +879,22 @@ def test_real_folder_selection(tmp_path: Path) -> None:
     copy.mkdir()
     shutil.copy(FORMAT_SAMPLE, copy / "renamed.dat")
     assert read_source(copy).info.format == "product1"
+
+
+def test_each_format_reader_can_read_its_own_files_only(
+    one_of_each: dict[str, Path], tmp_path: Path
+) -> None:
+    from mmrare_core.ontology.formats import (
+        alias_tsv,
+        nomenclature,
+        ordo,
+        packets,
+        product1,
+        product3,
+    )
+
+    modules = (packets, product1, product3, ordo, nomenclature, alias_tsv)
+    assert {m.FORMAT for m in modules} == set(FORMATS)
+    for fmt, path in one_of_each.items():
+        assert [m.FORMAT for m in modules if m.can_read(path)] == [fmt]
+    assert not any(m.can_read(tmp_path) for m in modules)  # a folder is no file of any format

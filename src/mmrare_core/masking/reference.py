@@ -105,6 +105,16 @@ def _word(char: str) -> bool:
     return category[0] in "LNM" or category == "Pc"
 
 
+def _before_citation(folded: str, text: str, i: int, j: int, end: int) -> bool:
+    """A name of eight characters or more, ending in a lower-case letter, glued to digits."""
+    return (
+        j - i >= 8
+        and folded[j - 1].isalpha()
+        and text[end - 1].islower()
+        and _CITATION.match(folded, j) is not None
+    )
+
+
 def reference_spans(text: str, aliases: Sequence[RefAlias]) -> list[tuple[int, int, int]]:
     """``(start, end, code)`` source spans of ``aliases`` in ``text``, as Layer 2 masks them.
 
@@ -123,14 +133,9 @@ def reference_spans(text: str, aliases: Sequence[RefAlias]) -> list[tuple[int, i
             if folded[i:j] != key or (i and _word(folded[i - 1]) and _word(folded[i])):
                 continue
             start, end = where[i][0], where[j - 1][1]
-            if j < len(folded) and _word(folded[j - 1]) and _word(folded[j]):
-                if not (
-                    j - i >= 8
-                    and folded[j - 1].isalpha()
-                    and text[end - 1].islower()
-                    and _CITATION.match(folded, j)
-                ):
-                    continue
+            glued = j < len(folded) and _word(folded[j - 1]) and _word(folded[j])
+            if glued and not _before_citation(folded, text, i, j, end):
+                continue
             if exact and _key(text[start:end], True) != exact:
                 continue
             found.append((i, j, not exact, alias.code, start, end))

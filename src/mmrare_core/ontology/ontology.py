@@ -298,15 +298,15 @@ def load(
     merge product3 hierarchy files (True: those in the source folder; or paths).
     ``cache=False`` always parses from the source.
     """
-    from mmrare_core.ontology import orphadata
+    from mmrare_core.ontology import formats
 
     embedded = source is None and not os.environ.get(ENV_SOURCE)
     path = Path(source or os.environ.get(ENV_SOURCE) or sample_source())
     if embedded:
         classifications = True
     alias_paths = [Path(p) for p in aliases]
-    class_paths = orphadata.classification_files(path, classifications)
-    files = [*orphadata.source_files(path), *class_paths, *alias_paths]
+    class_paths = formats.classification_files(path, classifications)
+    files = [*formats.source_files(path), *class_paths, *alias_paths]
     rules = AliasRules(Path(rules_dir)) if rules_dir is not None else default_rules()
     key = _cache_key(files, rules.digest)
     cached = read_cached("ontology", key, Ontology) if cache else None
@@ -325,20 +325,20 @@ def load(
 def _parse(
     path: Path, class_paths: Sequence[Path], alias_paths: Sequence[Path], rules: AliasRules
 ) -> Ontology:
-    from mmrare_core.ontology import orphadata
+    from mmrare_core.ontology import formats
 
-    release = orphadata.read_source(path)
+    release = formats.read_source(path)
     notes: list[str] = []
     if class_paths:
-        hierarchy = orphadata.read_product3(class_paths)
-        release, conflicts = orphadata.merge_classifications(release, hierarchy)
+        hierarchy = formats.read_product3(class_paths)
+        release, conflicts = formats.merge_classifications(release, hierarchy)
         notes.extend(conflicts)
     extra: list[ExtraAlias] = []
     infos = list(release.infos)
     for alias_path in alias_paths:
-        rows = orphadata.read_alias_tsv(alias_path)
+        rows = formats.read_alias_tsv(alias_path)
         extra.extend(rows)
-        infos.append(orphadata.alias_file_info(alias_path, rows))
+        infos.append(formats.alias_file_info(alias_path, rows))
     return Ontology(release.disorders, infos, extra, notes, rules)
 
 
