@@ -1,11 +1,13 @@
 """Speed and agreement of find_abbreviations, beside scispaCy's AbbreviationDetector.
 
-    python benchmarks/abbreviation_bench.py [--data JSONL.GZ] [--docs N] [--repeat N]
+    python -m benchmarks.abbreviation_bench [--texts JSONL.GZ] [--limit N] [--docs N]
+                                            [--repeat N] [--data DIR] [--out JSON]
 
-Measures, on the shared PMC case-report bodies (field ``text``):
+Measures, on the shared PMC case-report bodies (field ``text``; the T2S2 file of ``--data``,
+or ``--texts``; the first ``--limit`` of them):
 
 * chars/s of :func:`mmrare_core.text.abbreviations.find_abbreviations` per document and per
-  paragraph (blank-line separated) over all texts, best of ``--repeat``;
+  paragraph (blank-line separated) over all texts, best of ``--repeat`` (wall clock);
 * linearity: the same function on one text made of all documents joined, at 1/8, 1/4, 1/2
   and all of it (chars/s should stay flat);
 * when scispaCy is importable, its detector on ``spacy.blank("en")`` on the first ``--docs``
@@ -15,19 +17,15 @@ Measures, on the shared PMC case-report bodies (field ``text``):
 scispaCy pins numpy below 2, so it lives in a venv of its own (see docs/abbreviations.md):
 
     python3 -m venv /tmp/scivenv && /tmp/scivenv/bin/pip install scispacy
-    PYTHONPATH=src /tmp/scivenv/bin/python benchmarks/abbreviation_bench.py
+    PYTHONPATH=src /tmp/scivenv/bin/python -m benchmarks.abbreviation_bench   # from the repo root
 """
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import json
-import sys
-import time
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
 
+from benchmarks import harness
+from benchmarks.harness import Report
 from mmrare_core.text.abbreviations import (
     Abbreviation,
     MissingExtraError,
@@ -35,17 +33,7 @@ from mmrare_core.text.abbreviations import (
     find_abbreviations_scispacy,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = (
-    ROOT.parent / "shared" / "data" / "pmc_case_texts" / "t2s2_case_report_bodies.jsonl.gz"
-)
-
 Finder = Callable[[str], list[Abbreviation]]
-
-
-def load(path: Path) -> list[str]:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return [json.loads(line)["text"] for line in handle]
 
 
 def paragraphs(text: str) -> list[tuple[int, str]]:
@@ -59,12 +47,8 @@ def paragraphs(text: str) -> list[tuple[int, str]]:
 
 
 def best_time(run: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    """Best wall-clock seconds of ``repeat`` passes."""
+    return float(harness.best_of(run, repeat).wall)
 
 
 def per_doc(find: Finder, texts: Iterable[str]) -> list[list[Abbreviation]]:
@@ -91,33 +75,38 @@ def per_paragraph(find: Finder, texts: Iterable[str]) -> list[list[Abbreviation]
     return found
 
 
-def rate(chars: int, seconds: float) -> str:
-    return f"{chars / seconds / 1e6:8.2f} M chars/s"
+def rate(chars: int, seconds: float) -> float:
+    """Millions of characters per second."""
+    return harness.per_second(chars, seconds) / 1e6
 
 
-def speed_table(texts: list[str], repeat: int) -> None:
+def speed_table(report: Report, texts: list[str], repeat: int) -> None:
     chars = sum(len(t) for t in texts)
-    print(f"\n## find_abbreviations on {len(texts):,} documents, {chars:,} chars")
-    print(f"{'mode':<34}{'seconds':>10}{'throughput':>20}")
+    table = report.table(
+        "mode", ("seconds", ".3f"), ("M chars/s", ".2f"),
+        title=f"find_abbreviations on {len(texts):,} documents, {chars:,} chars",
+    )  # fmt: skip
     for label, mode in (("per document", per_doc), ("per paragraph", per_paragraph)):
         seconds = best_time(lambda m=mode: m(find_abbreviations, texts), repeat)  # type: ignore[misc]
-        print(f"{label:<34}{seconds:>10.3f}{rate(chars, seconds):>20}")
+        table.add(label, seconds, rate(chars, seconds))
     big = "\n\n".join(texts)
-    print(f"\n## linearity: one document of all texts joined ({len(big):,} chars)")
-    print(f"{'size':<34}{'seconds':>10}{'throughput':>20}")
+    table = report.table(
+        "size", ("seconds", ".3f"), ("M chars/s", ".2f"),
+        title=f"linearity: one document of all texts joined ({len(big):,} chars)",
+    )  # fmt: skip
     for frac in (8, 4, 2, 1):
         part = big[: len(big) // frac]
         seconds = best_time(lambda p=part: find_abbreviations(p), max(1, repeat // 2))  # type: ignore[misc]
-        print(
-            f"{f'1/{frac} ({len(part):,} chars)':<34}{seconds:>10.3f}{rate(len(part), seconds):>20}"
-        )
+        table.add(f"1/{frac} ({len(part):,} chars)", seconds, rate(len(part), seconds))
 
 
 def pair_key(doc: int, a: Abbreviation) -> tuple[int, str, str]:
     return (doc, a.short, a.long)
 
 
-def agreement(ours: list[list[Abbreviation]], theirs: list[list[Abbreviation]]) -> None:
+def agreement(
+    report: Report, ours: list[list[Abbreviation]], theirs: list[list[Abbreviation]]
+) -> None:
     ours_keys = {pair_key(i, a) for i, doc in enumerate(ours) for a in doc}
     their_keys = {pair_key(i, a) for i, doc in enumerate(theirs) for a in doc}
     ours_short = {(i, a.short_span) for i, doc in enumerate(ours) for a in doc}
@@ -127,16 +116,8 @@ def agreement(ours: list[list[Abbreviation]], theirs: list[list[Abbreviation]]) 
     only_ours = [
         a for i, doc in enumerate(ours) for a in doc if (i, a.short_span) not in their_short
     ]
-    print("\n## agreement (same documents; pair = (document, short, long) as strings)")
-    print(f"definitions found: mmrare_core {n_ours:,}, scispaCy {n_theirs:,}")
-    print(f"distinct pairs: mmrare_core {len(ours_keys):,}, scispaCy {len(their_keys):,}, "
-          f"both {len(ours_keys & their_keys):,}")  # fmt: skip
-    print(f"same short-form span: both {len(ours_short & their_short):,}, "
-          f"only mmrare_core {len(ours_short - their_short):,}, "
-          f"only scispaCy {len(their_short - ours_short):,}")  # fmt: skip
     rev = sum(a.direction == "reversed" for a in only_ours)
     hyph = sum("-" in a.short for a in only_ours)
-    print(f"only mmrare_core: {rev:,} reversed, {hyph:,} hyphenated short forms")
     same_short = {(i, a.short_span): a.long for i, doc in enumerate(theirs) for a in doc}
     differ = sum(
         1
@@ -144,54 +125,74 @@ def agreement(ours: list[list[Abbreviation]], theirs: list[list[Abbreviation]]) 
         for a in doc
         if (i, a.short_span) in same_short and same_short[(i, a.short_span)] != a.long
     )
-    print(f"same short-form span, different long form: {differ:,}")
+    table = report.table(
+        "measure", ("mmrare_core", ","), ("scispaCy", ","), ("both", ","),
+        title="agreement (same documents; pair = (document, short, long) as strings)",
+    )  # fmt: skip
+    table.add("definitions found", n_ours, n_theirs, None)
+    table.add("distinct pairs", len(ours_keys), len(their_keys), len(ours_keys & their_keys))
+    table.add(
+        "same short-form span (only mmrare_core / only scispaCy / both)",
+        len(ours_short - their_short), len(their_short - ours_short), len(ours_short & their_short),
+    )  # fmt: skip
+    report.text(
+        f"only mmrare_core: {rev:,} reversed, {hyph:,} hyphenated short forms; "
+        f"same short-form span, different long form: {differ:,}"
+    )
 
 
-def scispacy_table(texts: list[str], repeat: int) -> None:
+def scispacy_table(report: Report, texts: list[str], repeat: int) -> None:
     try:
         find_abbreviations_scispacy("warm up (WU)")
     except MissingExtraError as exc:
-        print(f"\n## scispaCy: skipped ({exc})")
+        report.text(f"**scispaCy: skipped** ({exc})")
         return
     import scispacy  # the version, for the record
 
     chars = sum(len(t) for t in texts)
-    print(f"\n## side by side on the first {len(texts):,} documents ({chars:,} chars), "
-          f"scispaCy {scispacy.__version__}")  # fmt: skip
-    print(f"{'finder / mode':<40}{'seconds':>10}{'throughput':>20}{'ratio':>8}")
-    ours_runs: dict[str, float] = {}
+    table = report.table(
+        "finder / mode", ("seconds", ".3f"), ("M chars/s", ".2f"), ("ratio", ".1f"),
+        title=f"side by side on the first {len(texts):,} documents ({chars:,} chars), "
+        f"scispaCy {scispacy.__version__}",
+    )  # fmt: skip
     for label, mode in (("per document", per_doc), ("per paragraph", per_paragraph)):
         ours = best_time(lambda m=mode: m(find_abbreviations, texts), repeat)  # type: ignore[misc]
         theirs = best_time(lambda m=mode: m(find_abbreviations_scispacy, texts), 1)  # type: ignore[misc]
-        ours_runs[label] = ours
-        print(f"{'mmrare_core ' + label:<40}{ours:>10.3f}{rate(chars, ours):>20}{1:>8.1f}")
-        print(f"{'scispaCy ' + label:<40}{theirs:>10.3f}{rate(chars, theirs):>20}"
-              f"{theirs / ours:>8.1f}")  # fmt: skip
+        table.add("mmrare_core " + label, ours, rate(chars, ours), 1.0)
+        table.add("scispaCy " + label, theirs, rate(chars, theirs), harness.ratio(theirs, ours))
     big = "\n\n".join(texts)
-    print("\n## one large document (scispaCy's global matcher re-scans the doc per definition)")
-    print(f"{'size':<40}{'mmrare_core s':>14}{'scispaCy s':>12}{'scispaCy M chars/s':>20}")
+    table = report.table(
+        "size", ("mmrare_core s", ".3f"), ("scispaCy s", ".3f"), ("scispaCy M chars/s", ".3f"),
+        title="one large document (scispaCy's global matcher re-scans the doc per definition)",
+    )  # fmt: skip
     for size in (50_000, 100_000, 200_000, 400_000):
         part = big[:size]
         ours = best_time(lambda p=part: find_abbreviations(p), repeat)  # type: ignore[misc]
         theirs = best_time(lambda p=part: find_abbreviations_scispacy(p), 1)  # type: ignore[misc]
-        print(f"{f'{len(part):,} chars':<40}{ours:>14.3f}{theirs:>12.3f}"
-              f"{len(part) / theirs / 1e6:>20.3f}")  # fmt: skip
-    agreement(per_doc(find_abbreviations, texts), per_paragraph(find_abbreviations_scispacy, texts))
+        table.add(f"{len(part):,} chars", ours, theirs, rate(len(part), theirs))
+    agreement(
+        report,
+        per_doc(find_abbreviations, texts),
+        per_paragraph(find_abbreviations_scispacy, texts),
+    )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = harness.parser(
+        __doc__, repeat=3, limit="use the first N documents (default: all)", texts=True
+    )
     parser.add_argument("--docs", type=int, default=300, help="documents for scispaCy")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    if not args.data.exists():
-        print(f"data not found: {args.data}", file=sys.stderr)
-        return 2
-    texts = load(args.data)
-    print(f"data: {args.data} ({len(texts):,} documents); Python {sys.version.split()[0]}")
-    speed_table(texts, args.repeat)
-    scispacy_table(texts[: args.docs], args.repeat)
+    args = parser.parse_args(argv)
+    path = harness.texts_file(args)
+    if not harness.have_data("abbreviation_bench", path):
+        return harness.MISSING
+    report = harness.Report("abbreviation_bench", "Abbreviations: find_abbreviations", argv)
+    texts = harness.case_texts([path], args.limit)
+    report.fact(f"data: {path} ({len(texts):,} documents); wall-clock seconds, best of "
+                f"{args.repeat} (scispaCy: one pass)")  # fmt: skip
+    speed_table(report, texts, args.repeat)
+    scispacy_table(report, texts[: args.docs], args.repeat)
+    report.emit(args.out)
     return 0
 
 

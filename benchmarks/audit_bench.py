@@ -1,12 +1,13 @@
 """Audit speed: items per second over 2,000 generated items, with one and two workers.
 
-    python benchmarks/audit_bench.py [--items N] [--workers 1,2] [--seed S] [--no-cli]
+    python -m benchmarks.audit_bench [--limit N] [--workers 1,2] [--seed S] [--no-cli]
+                                     [--out JSON]
 
 Items: made by the test-side generator (``tests/leakgen.py``) from the PMC case texts in
 ``../shared/data/pmc_case_texts`` and the full ORPHApackets release 2025-12-09: the clean
 T1/T4/T2 items of as many texts as it takes, and their leaky copies (every leak kind), shuffled
-with the seed and cut to ``--items``. They are written to a temporary JSONL file, then
-audited
+with the seed and cut to ``--limit`` (alias ``--items``). They are written to a temporary JSONL
+file, then audited
 
 * in process: ``audit_records(read_items(path), AuditContext(masker), workers=N)``, the
   masker built beforehand (so the row is the audit alone);
@@ -17,29 +18,24 @@ audited
 Each row gives wall-clock seconds and items/s, and the CPU seconds of the process and its
 workers (the machine may be shared: a CPU figure well below workers x wall says so). Every
 run must give the same verdicts in the same order (checked: a run that differs is marked
-DIFFERS). Markdown goes to stdout, progress to stderr; exit 2 when the data is missing.
+DIFFERS). Markdown goes to stdout, progress to stderr; exit 2 when the data is missing. The
+data is the generator's (``MMRARE_SHARED_DATA`` or ../shared/data), so there is no ``--data``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tests.leakgen
-
-from tests.leakgen import (  # noqa: E402
+from tests.leakgen import (
     CASE_TEXTS,
     KINDS,
     PACKETS,
@@ -47,6 +43,10 @@ from tests.leakgen import (  # noqa: E402
     build_generator,
     read_case_texts,
 )
+
+from benchmarks import harness
+
+log = harness.progress("audit_bench")
 
 
 def generate(generator: LeakGenerator, count: int, seed: int) -> list[dict[str, Any]]:
@@ -63,12 +63,6 @@ def generate(generator: LeakGenerator, count: int, seed: int) -> list[dict[str, 
     return items[:count]
 
 
-def _cpu(children: bool) -> float:
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
-
-
 Verdicts = list[tuple[Any, str]]
 
 
@@ -77,12 +71,12 @@ def in_process(path: Path, generator: LeakGenerator, workers: int) -> tuple[floa
     from mmrare_core.audit.items import read_items
 
     context = AuditContext(generator.masker)
-    cpu = _cpu(False) + _cpu(True)
+    cpu = harness.cpu_seconds() + harness.cpu_seconds(children=True)
     start = time.perf_counter()
     reports = list(audit_records(read_items(path), context, workers=workers))
     wall = time.perf_counter() - start
     verdicts = [(r.item, r.verdict) for r in reports]
-    return wall, _cpu(False) + _cpu(True) - cpu, verdicts
+    return wall, harness.cpu_seconds() + harness.cpu_seconds(children=True) - cpu, verdicts
 
 
 def command_line(path: Path, workers: int) -> tuple[float, float, Verdicts]:
@@ -90,38 +84,43 @@ def command_line(path: Path, workers: int) -> tuple[float, float, Verdicts]:
         sys.executable, "-m", "mmrare_core.audit", str(path), "--orphanet", str(PACKETS),
         "--workers", str(workers), "--format", "jsonl", "--exit-zero", "--no-progress",
     ]  # fmt: skip
-    cpu = _cpu(True)
+    cpu = harness.cpu_seconds(children=True)
     start = time.perf_counter()
     out = subprocess.run(args, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
     verdicts = [(r["item"], r["verdict"]) for r in map(json.loads, out.stdout.splitlines())]
-    return wall, _cpu(True) - cpu, verdicts
+    return wall, harness.cpu_seconds(children=True) - cpu, verdicts
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--items", type=int, default=2000)
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = harness.parser(
+        __doc__, repeat=None, limit="items to audit (default 2000)", limit_default=2000,
+        limit_aliases=("--items",), data=False,
+    )  # fmt: skip
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-cli", action="store_true", help="skip the command-line rows")
     args = parser.parse_args(argv)
-    if not CASE_TEXTS.exists() or not PACKETS.exists():
-        print(f"real data not available: {CASE_TEXTS}, {PACKETS}", file=sys.stderr)
-        return 2
+    if not harness.have_data("audit_bench", CASE_TEXTS, PACKETS):
+        return harness.MISSING
     workers = [int(w) for w in args.workers.split(",")]
+    report = harness.Report("audit_bench", "Audit speed", argv)
 
     started = time.perf_counter()
     generator = build_generator(args.seed, history=False)
-    print(f"release and masker: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    log(f"release and masker: {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    items = generate(generator, args.items, args.seed)
-    print(f"generated {len(items)} items: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    items = generate(generator, args.limit, args.seed)
+    log(f"generated {len(items)} items: {time.perf_counter() - started:.1f} s")
 
     tracks = Counter(item["track"] for item in items)
     kinds = Counter(item["index"].split("~")[1] if "~" in item["index"] else "clean"
                     for item in items)  # fmt: skip
     chars = sum(len(item.get("context", "")) for item in items)
-    rows: list[tuple[str, int, float, float, Counter[str], bool]] = []
+    table = report.table(
+        "run", ("workers", "d"), ("wall s", ".1f"), ("items/s", ",.0f"), ("CPU s", ".1f"),
+        "pass / warn / reject", "same verdicts",
+    )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "items.jsonl"
         with open(path, "w", encoding="utf-8") as out:
@@ -132,30 +131,26 @@ def main(argv: list[str] | None = None) -> int:
             runs += [("command line", w) for w in workers]
         reference: Verdicts | None = None
         for name, count in runs:
-            print(f"{name}, {count} worker(s) ...", file=sys.stderr)
+            log(f"{name}, {count} worker(s) ...")
             if name == "in process":
                 wall, cpu, verdicts = in_process(path, generator, count)
             else:
                 wall, cpu, verdicts = command_line(path, count)
             reference = reference or verdicts
             counts = Counter(v for _, v in verdicts)
-            rows.append((name, count, wall, cpu, counts, verdicts == reference))
+            table.add(
+                name, count, wall, harness.per_second(len(items), wall), cpu,
+                f"{counts['pass']} / {counts['warn']} / {counts['reject']}",
+                "yes" if verdicts == reference else "DIFFERS",
+            )  # fmt: skip
 
-    load = os.getloadavg()
-    print("## Audit speed (`python benchmarks/audit_bench.py`)\n")
-    print(f"- items: {len(items)} ({', '.join(f'{t} {n}' for t, n in sorted(tracks.items()))}); "
-          f"clean {kinds.pop('clean', 0)}, leaky {sum(kinds.values())} "
-          f"({', '.join(f'{k} {n}' for k, n in kinds.most_common())}); "
-          f"context {chars / len(items):,.0f} characters on average")  # fmt: skip
-    print(f"- release: {PACKETS.name} (full); seed {args.seed}")
-    print(f"- machine: {platform.python_implementation()} {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs, load average {load[0]:.2f} at the end\n")  # fmt: skip
-    print("| run | workers | wall s | items/s | CPU s | pass / warn / reject | same verdicts |")
-    print("|---|---:|---:|---:|---:|---|---|")
-    for name, count, wall, cpu, counts, same in rows:
-        print(f"| {name} | {count} | {wall:.1f} | {len(items) / wall:,.0f} | {cpu:.1f} | "
-              f"{counts['pass']} / {counts['warn']} / {counts['reject']} | "
-              f"{'yes' if same else 'DIFFERS'} |")  # fmt: skip
+    per_track = ", ".join(f"{t} {n}" for t, n in sorted(tracks.items()))
+    report.fact(f"items: {len(items)} ({per_track}); "
+                f"clean {kinds.pop('clean', 0)}, leaky {sum(kinds.values())} "
+                f"({', '.join(f'{k} {n}' for k, n in kinds.most_common())}); "
+                f"context {chars / len(items):,.0f} characters on average")  # fmt: skip
+    report.fact(f"release: {PACKETS.name} (full); seed {args.seed}")
+    report.emit(args.out)
     return 0
 
 

@@ -1,58 +1,50 @@
 """SQuAD token F1: pairs per second of ``mmrare_core.scoring.metrics.f1`` beside the official loop.
 
-    python benchmarks/f1_bench.py [--pairs N] [--orphanet PATH]
+    python -m benchmarks.f1_bench [--limit N] [--repeat R] [--orphanet PATH] [--data DIR]
+                                  [--out JSON]
 
 Builds one list of (prediction, gold) pairs and times, in the same process on the same list:
 
 * ``official loop``: a faithful reimplementation of the official SQuAD v1.1 script's
-  ``normalize_answer`` and ``f1_score`` (huggingface/evaluate ``metrics/squad/compute_score.py``);
+  ``normalize_answer`` and ``f1_score`` (huggingface/evaluate ``metrics/squad/compute_score.py``;
+  one reimplementation serves the tests and this benchmark: ``tests/squad_reference.py``);
 * ``mmrare_core f1``: the library's ``f1`` (same values, checked pair by pair after timing);
 * ``mmrare_core exact_match`` and the official ``exact_match_score``, for completeness.
 
 The pairs: every (leaderboard prediction, gold answer) pair of the SQuAD v1.1 slice in
 ../shared/data/squad (530 predictions, 1,590 pairs), and MMRareBench-like disease-name pairs
 from an Orphanet release (preferred name against each synonym, and a prediction with a
-qualifier or a missing word against the name), cycled to ``--pairs`` (default 1,000,000).
-Neither side caches anything, so repeated pairs cost the same as new ones. Without
-../shared the embedded sample release alone provides the names.
+qualifier or a missing word against the name), cycled to ``--limit`` (alias ``--pairs``;
+default 1,000,000). Neither side caches anything, so repeated pairs cost the same as new ones.
+Each row is the best of ``--repeat`` wall-clock passes (default 1), after a garbage collection.
+Without ../shared the embedded sample release alone provides the names.
 """
 
 from __future__ import annotations
 
-import argparse
-import gc
 import json
-import platform
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import cycle, islice
 from pathlib import Path
 
+from tests.squad_reference import ref_em as official_em
+from tests.squad_reference import ref_f1 as official_f1
+
+from benchmarks import harness
 from mmrare_core.ontology.ontology import load
 from mmrare_core.scoring.metrics import exact_match, f1
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-SQUAD = SHARED / "squad"
-PACKETS = SHARED / "orphanet" / "orphapackets_en_2025-12-09.jsonl.gz"
-
-
-# --------------------------------------------------------------------------- the official loop
-# One reimplementation serves the tests and this benchmark: tests/squad_reference.py.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.squad_reference import ref_em as official_em  # noqa: E402
-from tests.squad_reference import ref_f1 as official_f1  # noqa: E402
 
 # --------------------------------------------------------------------------- the pairs
 
 
-def squad_pairs() -> list[tuple[str, str]]:
-    path = SQUAD / "dev-v1.1.slice.json"
+def squad_pairs(squad: Path) -> list[tuple[str, str]]:
+    path = squad / "dev-v1.1.slice.json"
     if not path.exists():
         return []
     data = json.loads(path.read_text(encoding="utf-8"))
-    preds = json.loads((SQUAD / "explorer_predictions.slice.json").read_text(encoding="utf-8"))
+    preds = json.loads((squad / "explorer_predictions.slice.json").read_text(encoding="utf-8"))
     golds = {
         qa["id"]: [a["text"] for a in qa["answers"]]
         for article in data["data"]
@@ -85,54 +77,63 @@ def disease_pairs(source: str | None, limit: int = 20000) -> list[tuple[str, str
 # --------------------------------------------------------------------------- timing
 
 
-def timed(
-    func: Callable[[str, str], object], pairs: list[tuple[str, str]]
-) -> tuple[float, list[object]]:
-    gc.collect()
-    start = time.perf_counter()
-    out = [func(p, g) for p, g in pairs]
-    return time.perf_counter() - start, out
+def score_all(func: Callable[[str, str], object], pairs: list[tuple[str, str]]) -> list[object]:
+    return [func(p, g) for p, g in pairs]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=1_000_000)
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = harness.parser(
+        __doc__, repeat=1, limit="pairs to time (default 1,000,000)",
+        limit_default=1_000_000, limit_aliases=("--pairs",),
+    )  # fmt: skip
     parser.add_argument(
         "--orphanet",
-        default=str(PACKETS) if PACKETS.exists() else None,
         help="release for the disease names (default: the shared packets, else the sample)",
     )
-    args = parser.parse_args()
-    squad = squad_pairs()
-    diseases = disease_pairs(args.orphanet)
-    base = squad + diseases
-    pairs = list(islice(cycle(base), args.pairs))
-    print(
-        f"python {platform.python_version()} on {platform.machine()}; {len(pairs):,} pairs "
-        f"cycled from {len(squad):,} SQuAD pairs + {len(diseases):,} disease-name pairs"
+    args = parser.parse_args(argv)
+    packets = args.data / harness.RELEASE
+    source = args.orphanet or (str(packets) if packets.exists() else None)
+    report = harness.Report(
+        "f1_bench", "SQuAD token F1: the library beside the official loop", argv
     )
-    rows = []
-    results = {}
-    for label, func in (
+    squad = squad_pairs(args.data / harness.SQUAD)
+    diseases = disease_pairs(source)
+    pairs = list(islice(cycle(squad + diseases), args.limit))
+    report.fact(
+        f"{len(pairs):,} pairs cycled from {len(squad):,} SQuAD pairs + {len(diseases):,} "
+        f"disease-name pairs ({source or 'the embedded sample release'}); best of "
+        f"{args.repeat}, wall-clock seconds"
+    )
+    timings = {}
+    candidates: list[tuple[str, Callable[[str, str], object]]] = [
         ("official loop f1_score", official_f1),
         ("mmrare_core f1", f1),
         ("official exact_match_score", official_em),
         ("mmrare_core exact_match", exact_match),
-    ):
-        seconds, results[label] = timed(func, pairs)
-        rows.append((label, seconds))
-    if results["official loop f1_score"] != results["mmrare_core f1"]:
+    ]
+    for label, func in candidates:
+        timings[label] = harness.best_of(partial(score_all, func, pairs), args.repeat, collect=True)
+    if timings["official loop f1_score"].result != timings["mmrare_core f1"].result:
         print("MISMATCH: the library's F1 differs from the official loop", file=sys.stderr)
         return 1
-    if results["official exact_match_score"] != results["mmrare_core exact_match"]:
+    if timings["official exact_match_score"].result != timings["mmrare_core exact_match"].result:
         print("MISMATCH: the library's EM differs from the official loop", file=sys.stderr)
         return 1
-    print("every pair: library value == official value (F1 and EM)")
-    print(f"{'implementation':<28} {'seconds':>8} {'pairs/s':>12} {'vs official':>12}")
-    for index, (label, seconds) in enumerate(rows):
-        ratio = rows[index - index % 2][1] / seconds
-        rate = len(pairs) / seconds
-        print(f"{label:<28} {seconds:>8.2f} {rate:>12,.0f} {ratio:>11.2f}x")
+    report.fact("every pair: library value == official value (F1 and EM)")
+    table = report.table(
+        "implementation", ("seconds", ".2f"), ("pairs/s", ",.0f"),
+        ("vs official", lambda r: f"{r:.2f}x"),
+    )  # fmt: skip
+    for index, (label, _) in enumerate(candidates):
+        seconds = timings[label].wall
+        official = timings[candidates[index - index % 2][0]].wall
+        table.add(
+            label,
+            seconds,
+            harness.per_second(len(pairs), seconds),
+            harness.ratio(official, seconds),
+        )
+    report.emit(args.out)
     return 0
 
 

@@ -1,9 +1,10 @@
 """Throughput of ``normalize()`` on the real case reports, beside the floor and a baseline.
 
-    python benchmarks/normalize_bench.py [--texts PATH] [--repeat N]
+    python -m benchmarks.normalize_bench [--texts PATH] [--limit N] [--repeat N] [--data DIR]
+                                         [--out JSON]
 
 Reads the T2S2 case-report bodies (field ``text``) from ../shared/data beside the checkout and
-times, over all of them, best of N repeats:
+times, over all of them (or the first ``--limit``), best of N repeats:
 
 * ``str.lower``: the floor (the masker's own floor runs Aho-Corasick over it);
 * ``normalize_text``: the normalized text alone;
@@ -14,29 +15,19 @@ times, over all of them, best of N repeats:
   dash, quote, invisible-character or white-space handling.
 
 MB are megabytes of UTF-8; times are CPU seconds of this process (``time.process_time``), as
-in ``mask_bench.py``: the machine is shared, and other jobs must not stretch the figures.
+in ``mask_bench``: the machine is shared, and other jobs must not stretch the figures. The
+candidates take turns within each repeat, so that a busy machine slows them alike.
 Exit status 2 when the texts are missing.
 """
 
 from __future__ import annotations
 
-import argparse
-import gc
-import gzip
-import json
-import platform
-import sys
-import time
 import unicodedata
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from functools import partial
 
+from benchmarks import harness
 from mmrare_core.text.normalize import normalize, normalize_text
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_TEXTS = (
-    ROOT.parent / "shared" / "data" / "pmc_case_texts" / "t2s2_case_report_bodies.jsonl.gz"
-)
 
 
 def _with_map(text: str) -> object:
@@ -57,46 +48,33 @@ CANDIDATES: list[tuple[str, Callable[[str], object]]] = [
 ]
 
 
-def best_seconds(
-    candidates: list[tuple[str, Callable[[str], object]]], texts: list[str], repeat: int
-) -> dict[str, float]:
-    """The fastest of ``repeat`` passes over all ``texts``, per candidate. The candidates take
-    turns within each repeat, so that a busy machine slows them alike."""
-    best = dict.fromkeys((name for name, _ in candidates), float("inf"))
-    for _ in range(repeat):
-        for name, function in candidates:
-            gc.collect()
-            start = time.process_time()
-            for text in texts:
-                function(text)
-            best[name] = min(best[name], time.process_time() - start)
-    return best
+def _over(function: Callable[[str], object], texts: list[str]) -> None:
+    for text in texts:
+        function(text)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--texts", type=Path, default=DEFAULT_TEXTS)
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
-    if not args.texts.exists():
-        print(f"case texts not found: {args.texts} (needs ../shared beside the checkout)",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    with gzip.open(args.texts, "rt", encoding="utf-8") as fh:
-        texts = [json.loads(line)["text"] for line in fh]
-    megabytes = sum(len(text.encode("utf-8")) for text in texts) / 1e6
-    print(f"{len(texts):,} texts, {megabytes:.1f} MB, best of {args.repeat}, "
-          f"Python {platform.python_version()}\n")  # fmt: skip
-    seconds = best_seconds(CANDIDATES, texts, args.repeat)
-    floor = seconds[CANDIDATES[0][0]]
-    print(f"| {'function':<20} | {'MB/s':>7} | {'time / floor':>12} |")
-    print(f"|{'-' * 22}|{'-' * 8}:|{'-' * 13}:|")
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = harness.parser(__doc__, repeat=7, texts=True)
+    args = parser.parse_args(argv)
+    path = harness.texts_file(args)
+    if not harness.have_data("normalize_bench", path):
+        return harness.MISSING
+    report = harness.Report("normalize_bench", "Normalization throughput", argv)
+    texts = harness.case_texts([path], args.limit)
+    nbytes = sum(harness.utf8_bytes(texts))
+    report.fact(
+        f"texts: {path.name}, {len(texts):,} texts, {nbytes / 1e6:.1f} MB (UTF-8, MB = 10^6 "
+        f"bytes); best of {args.repeat}, CPU seconds"
+    )
+    works = [(name, partial(_over, function, texts)) for name, function in CANDIDATES]
+    best = harness.interleaved(works, args.repeat, collect=True)
+    floor = best[CANDIDATES[0][0]].cpu
+    table = report.table("function", ("MB/s", ".1f"), ("time / floor", ".2f"))
     for name, _ in CANDIDATES:
-        print(
-            f"| {name:<20} | {megabytes / seconds[name]:>7.1f} | {seconds[name] / floor:>12.2f} |"
-        )
+        table.add(name, harness.mbps(nbytes, best[name].cpu), harness.ratio(best[name].cpu, floor))
+    report.emit(args.out)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

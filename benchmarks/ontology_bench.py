@@ -1,6 +1,7 @@
 """Cold parse + alias expansion, warm cache load and peak memory for a full Orphanet release.
 
-    python benchmarks/ontology_bench.py [--orphanet PATH] [--aliases TSV] [--repeat N]
+    python -m benchmarks.ontology_bench [--orphanet PATH] [--aliases TSV] [--repeat N]
+                                        [--data DIR] [--out JSON]
 
 Each measurement runs in a fresh interpreter (so "cold" and "warm" mean what they say) with
 an empty cache folder of its own; peak memory is the child's maximum resident set size.
@@ -9,17 +10,11 @@ Default source: ../shared/data/orphanet/orphapackets_en_2025-12-09.jsonl.gz besi
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
-import subprocess
-import sys
 import tempfile
-from pathlib import Path
+from collections.abc import Sequence
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data" / "orphanet"
-DEFAULT_SOURCE = SHARED / "orphapackets_en_2025-12-09.jsonl.gz"
+from benchmarks import harness
 
 _CHILD = """
 import json, resource, sys, time
@@ -38,43 +33,42 @@ print(json.dumps({"import_s": t_import, "load_s": t_load, "peak_mb": rss,
 
 def child(source: str, aliases: list[str], cache_dir: str) -> dict[str, float]:
     env = {"MMRARE_CACHE_DIR": cache_dir, "PATH": "/usr/bin:/bin"}
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, source, *aliases],
-        capture_output=True, text=True, env=env, check=True,
-    )  # fmt: skip
-    return json.loads(out.stdout)
+    return harness.python_child(_CHILD, source, *aliases, env=env)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orphanet", default=str(DEFAULT_SOURCE))
-    parser.add_argument("--aliases", action="append", default=[])
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    if not Path(args.orphanet).exists():
-        print(f"source not found: {args.orphanet}", file=sys.stderr)
-        return 2
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = harness.parser(__doc__, repeat=3, limit=None)
+    parser.add_argument("--orphanet", help=f"the release (default: DIR/{harness.RELEASE})")
+    parser.add_argument("--aliases", action="append", default=[], help="an alias TSV (repeatable)")
+    args = parser.parse_args(argv)
+    source = args.orphanet or str(args.data / harness.RELEASE)
+    if not harness.have_data("ontology_bench", source):
+        return harness.MISSING
+    report = harness.Report("ontology_bench", "Ontology: cold parse + expansion, warm load", argv)
     cold, warm = [], []
-    for _ in range(args.repeat):
+    for _ in range(max(1, args.repeat)):
         with tempfile.TemporaryDirectory() as cache:
-            cold.append(child(args.orphanet, args.aliases, cache))
-            warm.append(child(args.orphanet, args.aliases, cache))
+            cold.append(child(source, args.aliases, cache))
+            warm.append(child(source, args.aliases, cache))
     sample = cold[0]
-    print(f"source: {args.orphanet}" + (f" + aliases {args.aliases}" if args.aliases else ""))
-    print(f"disorders {sample['disorders']}, aliases {sample['aliases']}, runs {args.repeat}")
-    print(f"{'phase':<34}{'median s':>10}{'min s':>10}{'peak MB':>10}")
+    report.fact(f"source: {source}" + (f" + aliases {args.aliases}" if args.aliases else ""))
+    report.fact(
+        f"disorders {sample['disorders']}, aliases {sample['aliases']}, runs {len(cold)}; each "
+        "run in a fresh interpreter with its own empty cache folder"
+    )
+    table = report.table("phase", ("median s", ".3f"), ("min s", ".3f"), ("peak MB", ".0f"))
     for label, runs in (
         ("cold: parse + expand + write cache", cold),
         ("warm: load from cache", warm),
     ):
         times = [r["load_s"] for r in runs]
         peak = max(r["peak_mb"] for r in runs)
-        print(f"{label:<34}{statistics.median(times):>10.3f}{min(times):>10.3f}{peak:>10.0f}")
+        table.add(label, statistics.median(times), min(times), peak)
     imports = [r["import_s"] for r in warm]
-    print(
-        f"{'import mmrare_core.ontology.ontology':<34}"
-        f"{statistics.median(imports):>10.3f}{min(imports):>10.3f}"
+    table.add(
+        "import mmrare_core.ontology.ontology", statistics.median(imports), min(imports), None
     )
+    report.emit(args.out)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Documents and views: parse alone, and parse + all four track views, side by side.
 
-    python benchmarks/views_bench.py [--repeat R] [--limit N] [--data DIR]
-                                     [--withheld TEST ...] [--code ORPHA]
+    python -m benchmarks.views_bench [--repeat R] [--limit N] [--data DIR]
+                                     [--withheld TEST ...] [--code ORPHA] [--out JSON]
 
 Corpora, from ``../shared/data``:
 
@@ -27,34 +27,21 @@ progress on stderr; exit 2 when data is missing.
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import json
-import platform
-import sys
-import tarfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data"
-RELEASE = Path("orphanet") / "orphapackets_en_2025-12-09.jsonl.gz"
-JATS_TAR = Path("pmc") / "jats_articles.tar.gz"
-CASES = (
-    Path("pmc_case_texts") / "t2s2_case_report_bodies.jsonl.gz",
-    Path("pmc_case_texts") / "sepsis-100_case_report_bodies.jsonl.gz",
-)
+from benchmarks import harness
+from benchmarks.harness import Timing
+
 TRACKS = ("T1", "T2", "T3", "T4")
 FALLBACK_CODE = 2331
 
-
-def log(message: str) -> None:
-    print(f"[views_bench] {message}", file=sys.stderr, flush=True)
+log = harness.progress("views_bench")
 
 
 # --------------------------------------------------------------------------- data
@@ -87,32 +74,17 @@ class Corpus:
 
 
 def read_jats(path: Path, limit: int | None) -> Corpus:
-    names, raw = [], []
-    with tarfile.open(path) as tar:
-        for member in tar.getmembers():
-            if member.isfile() and member.name.endswith(".xml"):
-                handle = tar.extractfile(member)
-                assert handle is not None
-                names.append(Path(member.name).stem)
-                raw.append(handle.read())
-    names, raw = names[:limit] if limit else names, raw[:limit] if limit else raw
-    return Corpus("JATS articles (pmc/jats_articles.tar.gz)", "jats", names, raw,
-                  [len(r) for r in raw])  # fmt: skip
+    articles = harness.read_jats(path, limit)
+    return Corpus("JATS articles (pmc/jats_articles.tar.gz)", "jats",
+                  [name for name, _ in articles], [xml for _, xml in articles],
+                  [len(xml) for _, xml in articles])  # fmt: skip
 
 
 def read_texts(paths: Sequence[Path], limit: int | None) -> Corpus:
-    names: list[str] = []
-    raw: list[str] = []
-    for path in paths:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    record = json.loads(line)
-                    names.append(record["pmcid"])
-                    raw.append(record["text"])
-    names, raw = names[:limit] if limit else names, raw[:limit] if limit else raw
-    return Corpus("case texts (t2s2 + sepsis-100)", "text", names, raw,
-                  [len(t.encode("utf-8")) for t in raw])  # fmt: skip
+    cases = harness.read_cases(paths, limit)
+    texts = [text for _, text in cases]
+    return Corpus("case texts (t2s2 + sepsis-100)", "text", [pmcid for pmcid, _ in cases],
+                  texts, harness.utf8_bytes(texts))  # fmt: skip
 
 
 def find_targets(corpus: Corpus, masker: Any, scope: Any, fallback: int) -> None:
@@ -130,25 +102,7 @@ def find_targets(corpus: Corpus, masker: Any, scope: Any, fallback: int) -> None
 
 
 # --------------------------------------------------------------------------- timing
-
-
-@dataclass
-class Timing:
-    cpu: float
-    wall: float
-    errors: Counter[str] = field(default_factory=Counter)
-
-
-def best_of(repeat: int, work: Callable[[], Counter[str]]) -> Timing:
-    best: Timing | None = None
-    for _ in range(repeat):
-        c0, w0 = time.process_time(), time.perf_counter()
-        errors = work()
-        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
-        if best is None or cpu < best.cpu:
-            best = Timing(cpu, wall, errors)
-    assert best is not None
-    return best
+# Each row is ``harness.best_of``: best CPU and best wall-clock pass, ``result`` the view errors.
 
 
 def run_parse(corpus: Corpus) -> Counter[str]:
@@ -183,37 +137,31 @@ def run_views(
 # --------------------------------------------------------------------------- report
 
 
-def rate(n: int, mb: float, seconds: float) -> tuple[str, str]:
-    if seconds <= 0:
-        return "–", "–"
-    return f"{n / seconds:,.0f}", f"{mb / seconds:.2f}"
+def _rate(spec: str) -> Any:
+    """A column format that shows a dash for a zero time (NaN rate)."""
+    return lambda v: "–" if v != v else format(v, spec)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
-    parser.add_argument("--repeat", type=int, default=3, help="passes per row (best counts)")
-    parser.add_argument("--limit", type=int, default=None, help="first N reports per corpus")
+    parser = harness.parser(__doc__, repeat=3, limit="first N reports per corpus")
     parser.add_argument(
         "--withheld", nargs="+", default=["MRI", "biopsy"], help="T4's withheld tests"
     )
     parser.add_argument("--code", type=int, default=FALLBACK_CODE, help="fallback target")
     args = parser.parse_args(argv)
-    release, tar = args.data / RELEASE, args.data / JATS_TAR
-    cases = [args.data / c for c in CASES]
-    missing = [str(p) for p in (release, tar, *cases) if not p.exists()]
-    if missing:
-        print(f"views_bench: data missing: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    started = time.perf_counter()
+    release, tar = args.data / harness.RELEASE, args.data / harness.JATS_TAR
+    cases = [args.data / c for c in harness.CASES]
+    if not harness.have_data("views_bench", release, tar, *cases):
+        return harness.MISSING
+    report = harness.Report(
+        "views_bench", "Documents and views: parse, and parse + four track views", argv
+    )
 
-    import mmrare_core
     from mmrare_core.masking.masker import Masker, Scope
-    from mmrare_core.ontology.ontology import load
 
     log("loading the release and building its masker")
     t0 = time.perf_counter()
-    ontology = load(release)
+    ontology, _ = harness.load_ontology(release)
     masker = Masker.from_ontology(ontology)
     build_s = time.perf_counter() - t0
     codes = tuple(sorted(d.code for d in ontology))
@@ -227,59 +175,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[tuple[Corpus, Timing, Timing, dict[str, Timing]]] = []
     for corpus in corpora:
         log(f"parse: {corpus.name}")
-        parse = best_of(args.repeat, partial(run_parse, corpus))
+        parse = harness.best_of(partial(run_parse, corpus), args.repeat)
         log(f"parse + 4 views: {corpus.name}")
-        full = best_of(args.repeat, partial(run_views, corpus, masker, args.withheld))
+        full = harness.best_of(partial(run_views, corpus, masker, args.withheld), args.repeat)
         docs = [corpus.parse(i) for i in range(len(corpus.raw))]
         per_track = {}
         for track in TRACKS:
             log(f"{track} alone: {corpus.name}")
             work = partial(run_views, corpus, masker, args.withheld, (track,), docs)
-            per_track[track] = best_of(args.repeat, work)
+            per_track[track] = harness.best_of(work, args.repeat)
         rows.append((corpus, parse, full, per_track))
-        for message, count in sorted(full.errors.items()):
+        for message, count in sorted(full.result.items()):
             log(f"view error x{count}: {message}")
 
-    print("## Documents and views: parse, and parse + four track views\n")
-    print(
-        f"mmrare_core {mmrare_core.__version__}, Python {platform.python_version()}, "
-        f"{platform.machine()}; release {release.name} ({len(codes):,} entities), masker "
-        f"load/build {build_s:.1f} s (not in the rows); T4 withholds "
-        f"{', '.join(args.withheld)}; best of {args.repeat}, CPU seconds.\n"
+    report.fact(
+        f"release {release.name} ({len(codes):,} entities), masker load/build {build_s:.1f} s "
+        f"(not in the rows); T4 withholds {', '.join(args.withheld)}; best of {args.repeat}, "
+        "CPU seconds (wall clock: best wall-clock pass)"
     )
-    print(
-        "| corpus | reports | MB | text MB | real targets | parse s | parse reports/s | parse MB/s "
-        "| parse + 4 views s | + 4 views reports/s | + 4 views MB/s | views' share | wall s "
-        "(parse / + views) | view errors |"
-    )
-    print("|---|" + "---:|" * 13)
+    table = report.table(
+        "corpus", ("reports", ","), ("MB", ".1f"), ("text MB", ".1f"), ("real targets", ","),
+        ("parse s", ".2f"), ("parse reports/s", _rate(",.0f")), ("parse MB/s", _rate(".2f")),
+        ("parse + 4 views s", ".2f"), ("+ 4 views reports/s", _rate(",.0f")),
+        ("+ 4 views MB/s", _rate(".2f")), ("views' share", ".0%"),
+        ("wall s (parse / + views)", ""), ("view errors", ","),
+    )  # fmt: skip
     for corpus, parse, full, _ in rows:
-        n, mb = len(corpus.raw), corpus.mb
-        p_rate, p_mb = rate(n, mb, parse.cpu)
-        f_rate, f_mb = rate(n, mb, full.cpu)
+        n, nbytes = len(corpus.raw), sum(corpus.nbytes)
         share = 1 - parse.cpu / full.cpu if full.cpu > 0 else 0.0
-        print(
-            f"| {corpus.name} | {n:,} | {mb:.1f} | {corpus.text_bytes / 1e6:.1f} "
-            f"| {corpus.real_targets:,} | {parse.cpu:.2f} "
-            f"| {p_rate} | {p_mb} | {full.cpu:.2f} | {f_rate} | {f_mb} | {share:.0%} "
-            f"| {parse.wall:.2f} / {full.wall:.2f} | {sum(full.errors.values())} |"
-        )
-    print("\nEach track's view alone, on parsed documents (reports/s, MB/s of input):\n")
-    print("| corpus | " + " | ".join(f"{t} s | {t} reports/s | {t} MB/s" for t in TRACKS) + " |")
-    print("|---|" + "---:|" * (3 * len(TRACKS)))
+        table.add(
+            corpus.name, n, corpus.mb, corpus.text_bytes / 1e6, corpus.real_targets, parse.cpu,
+            harness.per_second(n, parse.cpu), harness.mbps(nbytes, parse.cpu), full.cpu,
+            harness.per_second(n, full.cpu), harness.mbps(nbytes, full.cpu), share,
+            f"{parse.wall:.2f} / {full.wall:.2f}", sum(full.result.values()),
+        )  # fmt: skip
+    per_track_columns: list[harness.Column] = ["corpus"]
+    for t in TRACKS:
+        per_track_columns += [(f"{t} s", ".2f"), (f"{t} reports/s", _rate(",.0f")),
+                              (f"{t} MB/s", _rate(".2f"))]  # fmt: skip
+    tracks = report.table(
+        *per_track_columns,
+        intro="Each track's view alone, on parsed documents (reports/s, MB/s of input):",
+    )
     for corpus, _, _, per_track in rows:
-        n, mb = len(corpus.raw), corpus.mb
-        cells = []
+        n, nbytes = len(corpus.raw), sum(corpus.nbytes)
+        cells: list[Any] = [corpus.name]
         for track in TRACKS:
-            r, m = rate(n, mb, per_track[track].cpu)
-            cells += [f"{per_track[track].cpu:.2f}", r, m]
-        print(f"| {corpus.name} | " + " | ".join(cells) + " |")
-    errors = sorted({message for _, _, full, _ in rows for message in full.errors})
+            cpu = per_track[track].cpu
+            cells += [cpu, harness.per_second(n, cpu), harness.mbps(nbytes, cpu)]
+        tracks.add(*cells)
+    errors = sorted({message for _, _, full, _ in rows for message in full.result})
     if errors:
-        print("\nViews that raised:\n")
-        for message in errors:
-            print(f"- {message}")
-    print(f"\n_total run time: {time.perf_counter() - started:.0f} s_")
+        report.text("Views that raised:\n\n" + "\n".join(f"- {message}" for message in errors))
+    report.emit(args.out)
     return 0
 
 
