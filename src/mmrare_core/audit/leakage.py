@@ -17,15 +17,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mmrare_core.audit.checks import AuditRules, default_rules
 from mmrare_core.audit.findings import Finding
 from mmrare_core.documents.document import PARAGRAPH, Block, Document
 from mmrare_core.masking.masker import ALIAS, FRAGMENT, MASK_TOKEN, Scope
 from mmrare_core.ontology.aliases import alias_key
-from mmrare_core.rules.files import read_rule_file
 from mmrare_core.text.normalize import normalize
 from mmrare_core.text.words import is_word_char
 
@@ -34,7 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.ontology.ontology import Ontology
 
 __all__ = [
-    "AuditRules",
     "Resolution",
     "answer_overlap",
     "caption_findings",
@@ -45,34 +43,6 @@ __all__ = [
     "visible_fields",
     "withheld_test_findings",
 ]
-
-
-class AuditRules:
-    """The compiled ``rules/audit.json``: which check runs for which track, and how."""
-
-    def __init__(self, rules_dir: str | Path | None = None) -> None:
-        keys = ("tracks", "severity", "threshold", "thresholds", "ngram", "min_length", "min_chars")
-        data = read_rule_file("audit.json", {"check": keys}, ("fields",), rules_dir)
-        self.fields: tuple[str, ...] = tuple(data.get("fields", ("question", "context")))
-        self.checks: dict[str, dict[str, Any]] = {r["id"]: r for r in data["rules"]}
-
-    def runs(self, check: str, track: str) -> bool:
-        return track in self.checks[check]["tracks"]
-
-    def severity(self, check: str) -> str:
-        return str(self.checks[check]["severity"])
-
-    def setting(self, check: str, key: str, default: Any = None) -> Any:
-        return self.checks[check].get(key, default)
-
-    def finding(self, check: str, message: str, **kw: Any) -> Finding:
-        """A finding of ``check`` with the severity the rules give it."""
-        return Finding(check, self.severity(check), message, **kw)
-
-
-@lru_cache(maxsize=1)
-def default_rules() -> AuditRules:
-    return AuditRules()
 
 
 # --------------------------------------------------------------------------- what the model sees

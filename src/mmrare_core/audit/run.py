@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mmrare_core.audit.checks import AuditRules, default_rules
 from mmrare_core.audit.findings import AuditReport, Finding, verdict_of
 from mmrare_core.audit.leakage import (
-    AuditRules,
     caption_findings,
-    default_rules,
     narrative_findings,
     overlap_findings,
     residual_findings,
@@ -71,15 +70,17 @@ def audit_item(
 
     rules = context.rules or default_rules()
     track = infer_track(item)
-    findings: list[Finding] = list(schema_findings(item))
+    findings = rules.stamp(schema_findings(item)) if rules.runs("schema", track) else []
     findings += _diagnosis_findings(item, track, context, rules)
     if rules.runs("caption_text", track) and isinstance(item.get("context"), str):
         findings += caption_findings("context", item["context"], rules)
     findings += overlap_findings(item, track, rules)
     findings += withheld_test_findings(item, track, rules)
     findings += narrative_findings(item, track, rules)
-    findings += _evidence(item, context)
-    findings += _images(item, context)
+    if rules.runs("evidence", track):
+        findings += rules.stamp(_evidence(item, context))
+    if rules.runs("images", track):
+        findings += rules.stamp(_images(item, context))
     verdict = verdict_of(findings, context.strict)
     return AuditReport(item_key(item, record), line, verdict, tuple(findings), track)
 
@@ -87,7 +88,10 @@ def audit_item(
 def _diagnosis_findings(
     item: Mapping[str, Any], track: str, context: AuditContext, rules: AuditRules
 ) -> list[Finding]:
-    if not rules.runs("residual_alias", track):
+    residual = ("residual_alias", "residual_abbreviation", "residual_fragment",
+                "residual_near_miss", "residual_code", "gene_or_omim")  # fmt: skip
+    resolves = rules.runs("unresolved_diagnosis", track)
+    if not resolves and not any(rules.runs(check, track) for check in residual):
         return []
     masker = context.masker
     if masker.ontology is None:
@@ -96,7 +100,7 @@ def _diagnosis_findings(
     try:
         resolution = resolve_diagnosis(item, masker.ontology, threshold)
     except UnknownCodeError as exc:
-        return [rules.finding("unresolved_diagnosis", str(exc), field="orpha_code")]
+        return [rules.finding("unresolved_diagnosis", str(exc), field="orpha_code")][:resolves]
     if resolution is None:
         return [
             rules.finding(
@@ -105,18 +109,17 @@ def _diagnosis_findings(
                 f"release (exact alias match, else search score >= {threshold:.0f})",
                 field="answer",
             )
-        ]
-    found = [_resolution_note(resolution)] if resolution.how == "search" else []
+        ][:resolves]
+    found = [_resolution_note(resolution, rules)] if resolution.how == "search" else []
     scope = masker.scope(resolution.codes)
     for field, text in visible_fields(item, rules.fields):
         found += residual_findings(field, text, masker, scope, track, rules)
     return found
 
 
-def _resolution_note(resolution: Any) -> Finding:
-    return Finding(
+def _resolution_note(resolution: Any, rules: AuditRules) -> Finding:
+    return rules.finding(
         "diagnosis_resolved",
-        "info",
         f"answer resolved by search to ORPHA:{resolution.codes[0]} "
         f"({resolution.matched!r}, score {resolution.score:.0f})",
         field="answer",
@@ -142,10 +145,12 @@ def _images(item: Mapping[str, Any], context: AuditContext) -> list[Finding]:
 def _audit_one(record: ItemRecord) -> AuditReport:
     from mmrare_core.base.batch import shared
 
+    context: AuditContext = shared("context")
     if record.item is None:
-        finding = Finding("unreadable", "reject", record.error or "unreadable record", field="")
-        return AuditReport(record.record, record.line, "reject", (finding,))
-    return audit_item(record.item, shared("context"), record.line, record.record)
+        rules = context.rules or default_rules()
+        finding = rules.finding("unreadable", record.error or "unreadable record", field="")
+        return AuditReport(record.record, record.line, verdict_of([finding]), (finding,))
+    return audit_item(record.item, context, record.line, record.record)
 
 
 def audit_records(

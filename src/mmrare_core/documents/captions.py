@@ -23,20 +23,11 @@ from typing import Any, NamedTuple
 
 from mmrare_core.documents.document import CAPTION_KINDS
 from mmrare_core.errors import RuleFileError
-from mmrare_core.rules.files import read_rule_file, rules_path
+from mmrare_core.rules.files import read_rule_file, rule_pattern, rules_path
 
 __all__ = ["CaptionMatch", "CaptionRules", "default_caption_rules", "label_slug"]
 
 _RULE_FILE = "captions.json"
-_KINDS: dict[str, tuple[str, ...]] = {
-    "label": ("caption_kind", "slug", "names", "number"),
-    "not_caption": ("pattern", "words", "word_pattern", "scope"),
-    "caption_line": ("separator", "glued_text", "not_first"),
-    "glued_caption": ("after",),
-    "bare_label": ("trailer",),
-    "continuation": ("max_gap",),
-    "caption_block": ("kinds",),
-}
 _SPACE = re.compile(r"[ \t\u00a0]*")
 
 
@@ -78,7 +69,7 @@ class CaptionRules:
 
     def __init__(self, rules_dir: str | Path | None = None) -> None:
         self.rules_dir = rules_dir
-        data = read_rule_file(_RULE_FILE, _KINDS, top_level=("number",), rules_dir=rules_dir)
+        data = read_rule_file(_RULE_FILE, rules_dir)
         self._where = str(rules_path(_RULE_FILE, rules_dir))
         rules = data["rules"]
         self._labels(rules, str(data.get("number", r"\d{1,3}(?!\d)")))
@@ -111,12 +102,9 @@ class CaptionRules:
         return found[0]
 
     def _compile(self, rule: Mapping[str, Any], key: str) -> re.Pattern[str]:
-        try:
-            return re.compile(str(rule[key]))
-        except KeyError:
-            raise RuleFileError(f"{self._where}: rule {rule['id']!r}: missing {key!r}") from None
-        except re.error as exc:
-            raise RuleFileError(f"{self._where}: rule {rule['id']!r}: bad {key}: {exc}") from exc
+        if key not in rule:
+            raise RuleFileError(f"{self._where}: rule {rule['id']!r}: missing {key!r}")
+        return rule_pattern(_RULE_FILE, rule["id"], key, rule[key], 0, self.rules_dir)
 
     def _rejection(self, rule: Mapping[str, Any]) -> tuple[str, bool, re.Pattern[str]]:
         """``(id, line start only, pattern)``: a pattern, or words (``words`` and words

@@ -21,22 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from mmrare_core.errors import RuleFileError
-from mmrare_core.rules.files import read_rule_file, rules_path
+from mmrare_core.rules.files import read_rule_file, rule_pattern, rules_path
 from mmrare_core.text.normalize import normalize_text
 
 __all__ = ["SectionRules", "TitleMatch", "default_section_rules"]
 
 _RULE_FILE = "sections.json"
-_KINDS: dict[str, tuple[str, ...]] = {
-    "drop_kinds": ("kinds",),
-    "drop_section": ("titles", "patterns", "run_in", "ends_before", "ends_before_chars"),
-    "section_title": ("titles", "patterns"),
-    "drop_statement": ("patterns", "max_chars"),
-    "numbering": ("pattern",),
-    "markdown_heading": ("pattern",),
-    "artefact": ("pattern",),
-    "heading_shape": ("max_chars", "max_words", "not_titles"),
-}
 _LEADING = re.compile(r"^[\W_]+")
 _TRAILING = re.compile(r"[\s.:;,?\-\u2013\u2014]+$")
 _RUN_IN = re.compile(r"([^:\n]{2,80}?)\s*:(?!\S)")
@@ -60,7 +50,7 @@ class SectionRules:
     def __init__(self, rules_dir: str | Path | None = None) -> None:
         self.rules_dir = rules_dir
         self._where = str(rules_path(_RULE_FILE, rules_dir))
-        rules = read_rule_file(_RULE_FILE, _KINDS, rules_dir=rules_dir)["rules"]
+        rules = read_rule_file(_RULE_FILE, rules_dir)["rules"]
         self.numbering = self._pattern(self._one(rules, "numbering"))
         self.markdown = self._pattern(self._one(rules, "markdown_heading"))
         self.artefact = self._pattern(self._one(rules, "artefact"))
@@ -87,12 +77,10 @@ class SectionRules:
         return found[0]
 
     def _pattern(self, rule: Mapping[str, Any], text: str | None = None) -> re.Pattern[str]:
-        try:
-            return re.compile(text if text is not None else str(rule["pattern"]))
-        except KeyError:
-            raise RuleFileError(f"{self._where}: rule {rule['id']!r}: missing 'pattern'") from None
-        except re.error as exc:
-            raise RuleFileError(f"{self._where}: rule {rule['id']!r}: bad pattern: {exc}") from exc
+        if text is None and "pattern" not in rule:
+            raise RuleFileError(f"{self._where}: rule {rule['id']!r}: missing 'pattern'")
+        text = text if text is not None else rule["pattern"]
+        return rule_pattern(_RULE_FILE, rule["id"], "pattern", text, 0, self.rules_dir)
 
     def _add(self, rule: Mapping[str, Any]) -> None:
         kind, rule_id = rule["kind"], rule["id"]

@@ -42,8 +42,7 @@ class ShortFormRules:
 @lru_cache(maxsize=8)
 def short_form_rules(rules_dir: str | Path | None = None) -> ShortFormRules:
     """The packaged short-form rules (or those in ``rules_dir``), compiled once."""
-    kinds = {"defined": (), "bracketed": ("max_chars",)}
-    data = read_rule_file("short_forms.json", kinds, rules_dir=rules_dir)
+    data = read_rule_file("short_forms.json", rules_dir)
     rules = {rule["kind"]: rule for rule in data["rules"]}
     bracketed = rules["bracketed"]
     short = rf"([^\s()\[\];,]{{2,{int(bracketed.get('max_chars', 12))}}})"

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mmrare_core.ontology.model import Disorder, ExtraAlias
-from mmrare_core.rules.files import read_rule_file, rules_digest
+from mmrare_core.rules.files import read_rule_file, rule_pattern, rules_digest
 from mmrare_core.text.normalize import normalize_text, unify_keeping_case
 
 __all__ = [
@@ -54,19 +54,6 @@ NAME, SYNONYM, ACRONYM, INITIALISM = (
     "orphanet_acronym",
     "derived_initialism",
 )
-
-_ALIAS_KINDS = {
-    "regex": ("pattern", "replacement", "flags", "acronyms"),
-    "table": ("pairs", "word_internal", "ignore_case", "at_end", "preserve_case", "acronyms"),
-    "fold_diacritics": ("acronyms",),
-    "numerals": ("direction", "acronyms"),
-    "possessive": ("heads", "not_suffixes", "acronyms"),
-}
-_SPECIFICITY_KINDS = {
-    "stoplist": ("terms",),
-    "generic_tokens": ("tokens",),
-    "acronyms": ("terms",),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,19 +158,14 @@ class AliasRules:
 
     def __init__(self, rules_dir: str | Path | None = None) -> None:
         self.rules_dir = rules_dir
-        data = read_rule_file(
-            "alias_rules.json",
-            _ALIAS_KINDS,
-            top_level=("max_forms_per_name", "numerals", "acronym", "initialism"),
-            rules_dir=rules_dir,
-        )
-        spec = read_rule_file("specificity.json", _SPECIFICITY_KINDS, rules_dir=rules_dir)
+        data = read_rule_file("alias_rules.json", rules_dir)
+        spec = read_rule_file("specificity.json", rules_dir)
         self.max_forms = int(data.get("max_forms_per_name", 96))
         numerals = data.get("numerals", {})
+        context = numerals.get("acronym_context", "[A-Z]{2,}")
+        rule_pattern("alias_rules.json", "numerals", "acronym_context", context, 0, rules_dir)
         self._numerals = _numeral_pattern(
-            numerals.get("contexts", ["type"]),
-            numerals.get("acronym_context", "[A-Z]{2,}"),
-            int(numerals.get("max", 20)),
+            numerals.get("contexts", ["type"]), context, int(numerals.get("max", 20))
         )
         self._numeral_contexts = {c.lower() for c in numerals.get("contexts", ["type"])}
         self.acronym = dict(data.get("acronym", {"id": ACRONYM}))
@@ -216,7 +198,9 @@ class AliasRules:
         kind = rule["kind"]
         if kind == "regex":
             flags = re.IGNORECASE if "i" in rule.get("flags", "") else 0
-            pattern = re.compile(rule["pattern"], flags)
+            pattern = rule_pattern(
+                "alias_rules.json", rule["id"], "pattern", rule["pattern"], flags, self.rules_dir
+            )
             return lambda form: _changed(form, pattern.sub(rule["replacement"], form))
         if kind == "table":
             return _table_rule(rule)

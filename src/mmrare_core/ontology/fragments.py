@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mmrare_core.ontology.aliases import is_acronym
-from mmrare_core.rules.files import read_rule_file
+from mmrare_core.rules.files import read_rule_file, rule_pattern
 from mmrare_core.text.normalize import normalize_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,12 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Fragment", "distinctive_fragments"]
 
-_KINDS = {
-    "fragment": (
-        "max_codes", "min_length", "compound_min_length", "gene_pattern", "not_suffixes", "exclude",
-        "eponym_heads",
-    )
-}  # fmt: skip
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _ROMAN = re.compile(r"[IVX]+[A-Z]?")
 
@@ -67,13 +61,15 @@ class _Settings:
 
 
 def _settings(rules_dir: str | Path | None = None) -> _Settings:
-    data = read_rule_file("fragments.json", _KINDS, rules_dir=rules_dir)
+    data = read_rule_file("fragments.json", rules_dir)
     (rule,) = data["rules"]
     return _Settings(
         int(rule["max_codes"]),
         int(rule["min_length"]),
         int(rule["compound_min_length"]),
-        re.compile(rule["gene_pattern"]),
+        rule_pattern(
+            "fragments.json", rule["id"], "gene_pattern", rule["gene_pattern"], 0, rules_dir
+        ),
         tuple(rule["not_suffixes"]),
         frozenset(rule["exclude"]),
         frozenset(rule["eponym_heads"]),

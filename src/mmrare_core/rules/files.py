@@ -10,30 +10,30 @@ unknown keys are errors that name the key, the rule and the file.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from mmrare_core.errors import RuleFileError
+from mmrare_core.rules.schema import SCHEMAS, Spec
 
-__all__ = ["CACHED_RULE_FILES", "RULE_FILES", "read_rule_file", "rules_digest", "rules_path"]
+__all__ = [
+    "CACHED_RULE_FILES",
+    "RULE_FILES",
+    "read_rule_file",
+    "rule_pattern",
+    "rules_digest",
+    "rules_path",
+]
 
 #: The rule files the library reads, by file name.
-RULE_FILES = (
-    "alias_rules.json",
-    "specificity.json",
-    "fragments.json",
-    "short_forms.json",
-    "temporal.json",
-    "sections.json",
-    "captions.json",
-    "tracks.json",
-    "audit.json",
-    "rubric.json",
-)
+RULE_FILES = tuple(SCHEMAS)
 #: The rule files that cached objects (the alias table, the masker) depend on: the cache key.
 CACHED_RULE_FILES = ("alias_rules.json", "specificity.json", "fragments.json")
 
@@ -48,18 +48,20 @@ def rules_path(name: str, rules_dir: str | Path | None = None) -> Path:
     return Path(str(resources.files("mmrare_core") / "data" / "rules" / name))
 
 
-def read_rule_file(
-    name: str,
-    kinds: Mapping[str, Iterable[str]],
-    top_level: Iterable[str] = (),
-    rules_dir: str | Path | None = None,
-) -> dict[str, Any]:
-    """Read and validate one rule file.
-
-    ``kinds`` maps each accepted rule kind to the keys it may carry beyond
-    ``id``, ``kind`` and ``description``; ``top_level`` lists the file's own extra keys.
-    """
+def read_rule_file(name: str, rules_dir: str | Path | None = None) -> dict[str, Any]:
+    """Read rule file ``name`` and check it against its schema (:mod:`.schema`), at every
+    depth: an unknown key, kind or duplicate id is a :class:`RuleFileError` naming it."""
     path = rules_path(name, rules_dir)
+    stat = path.stat() if path.exists() else None
+    key = (str(path), stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+    return copy.deepcopy(_read_checked(name, *key))
+
+
+@lru_cache(maxsize=64)
+def _read_checked(name: str, path_str: str, mtime: int, size: int) -> dict[str, Any]:
+    """One read and check per file version (path, mtime, size): every reader shares it."""
+    path = Path(path_str)
+    schema = SCHEMAS[name]
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -68,7 +70,8 @@ def read_rule_file(
         raise RuleFileError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from exc
     if not isinstance(data, dict):
         raise RuleFileError(f"{path}: expected a JSON object with 'schema_version' and 'rules'")
-    _check_keys(data, {"schema_version", "description", "rules", *top_level}, f"{path}")
+    top = {"schema_version": None, "description": None, "rules": None, **schema.top_level}
+    _check(data, top, f"{path}")
     if data.get("schema_version") != _SCHEMA_VERSION:
         raise RuleFileError(
             f"{path}: schema_version {data.get('schema_version')!r} is not supported "
@@ -79,12 +82,12 @@ def read_rule_file(
         raise RuleFileError(f"{path}: 'rules' must be a list")
     seen: set[str] = set()
     for index, rule in enumerate(rules):
-        _check_rule(rule, index, kinds, path, seen)
+        _check_rule(rule, index, schema.kinds, path, seen)
     return data
 
 
 def _check_rule(
-    rule: Any, index: int, kinds: Mapping[str, Iterable[str]], path: Path, seen: set[str]
+    rule: Any, index: int, kinds: Mapping[str, Spec], path: Path, seen: set[str]
 ) -> None:
     where = f"{path}: rule #{index}"
     if not isinstance(rule, dict):
@@ -100,13 +103,34 @@ def _check_rule(
         raise RuleFileError(
             f"{path}: rule {rule_id!r}: unknown kind {kind!r} (expected one of {sorted(kinds)})"
         )
-    _check_keys(rule, _COMMON_KEYS | set(kinds[str(kind)]), f"{path}: rule {rule_id!r}")
+    spec = kinds[str(kind)]
+    allowed = dict.fromkeys(spec) if isinstance(spec, tuple) else dict(spec or {})
+    _check(rule, {**dict.fromkeys(_COMMON_KEYS), **allowed}, f"{path}: rule {rule_id!r}")
 
 
-def _check_keys(obj: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
-    unknown = sorted(set(obj) - set(allowed))
+def _check(obj: Any, spec: Spec, where: str) -> None:
+    """``obj`` against ``spec`` (see :mod:`.schema`), naming the path of a bad key."""
+    if spec is None:
+        return
+    if not isinstance(obj, Mapping):
+        raise RuleFileError(f"{where}: expected an object, not {type(obj).__name__}")
+    allowed = dict.fromkeys(spec) if isinstance(spec, tuple) else spec
+    unknown = sorted(k for k in obj if k not in allowed and "*" not in allowed)
     if unknown:
         raise RuleFileError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
+    for key, value in obj.items():
+        _check(value, allowed.get(key, allowed.get("*")), f"{where}: {key}")
+
+
+def rule_pattern(
+    name: str, rule_id: str, key: str, pattern: Any, flags: int = 0, rules_dir: Any = None
+) -> re.Pattern[str]:
+    """``pattern`` compiled, or a :class:`RuleFileError` naming the file, the rule and the key."""
+    try:
+        return re.compile(str(pattern), flags)
+    except re.error as exc:
+        where = rules_path(name, rules_dir)
+        raise RuleFileError(f"{where}: rule {rule_id!r}: bad {key}: {exc}") from exc
 
 
 def rules_digest(

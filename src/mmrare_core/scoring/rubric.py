@@ -40,9 +40,6 @@ __all__ = [
 TRACKS = ("T1", "T2", "T3", "T4")
 RUBRIC_FILE = "rubric.json"
 
-_COMMON = ("track", "number", "name", "question", "weight")
-_KINDS = {"binary": _COMMON, "ordinal": (*_COMMON, "max")}
-
 
 @dataclass(frozen=True, slots=True)
 class Dimension:
@@ -160,7 +157,7 @@ def load_rubrics(rules_dir: str | Path | None = None) -> dict[str, Rubric]:
 
     Numbers must run 1..n within a track; the gate must be a binary dimension of its track.
     """
-    data = read_rule_file(RUBRIC_FILE, _KINDS, top_level=("tracks",), rules_dir=rules_dir)
+    data = read_rule_file(RUBRIC_FILE, rules_dir)
     path = rules_path(RUBRIC_FILE, rules_dir)
     tracks = data.get("tracks", {})
     dims = [_dimension(rule, path) for rule in data["rules"]]

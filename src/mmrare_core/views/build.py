@@ -89,9 +89,7 @@ class MaskedView:
 @lru_cache(maxsize=4)
 def tracks(rules_dir: str | None = None) -> dict[str, Track]:
     """The track x layer matrix from ``rules/tracks.json``."""
-    data = read_rule_file(
-        "tracks.json", {"track": ("name", "layers", "strict")}, rules_dir=rules_dir
-    )
+    data = read_rule_file("tracks.json", rules_dir)
     out = {}
     for rule in data["rules"]:
         layers = tuple(rule["layers"])

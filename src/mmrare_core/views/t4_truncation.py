@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from mmrare_core.documents.document import Block, Document
-from mmrare_core.rules.files import read_rule_file
+from mmrare_core.rules.files import read_rule_file, rule_pattern
 from mmrare_core.text.normalize import Normalized, normalize
 from mmrare_core.text.words import at_word_boundary
 
@@ -100,12 +100,16 @@ class TemporalRules:
     """The compiled ``rules/temporal.json``: cue patterns, abbreviations, settings."""
 
     def __init__(self, rules_dir: str | Path | None = None) -> None:
-        data = read_rule_file(
-            "temporal.json", {"cue": ("pattern",)}, ("settings", "abbreviations"), rules_dir
-        )
+        data = read_rule_file("temporal.json", rules_dir)
         self.settings: dict[str, Any] = dict(data.get("settings", {}))
         self.abbreviations = frozenset(a.lower() for a in data.get("abbreviations", ()))
-        self.cues = [(r["id"], re.compile(r["pattern"], re.IGNORECASE)) for r in data["rules"]]
+        self.cues = [
+            (
+                r["id"],
+                rule_pattern("temporal.json", r["id"], "pattern", r["pattern"], re.I, rules_dir),
+            )
+            for r in data["rules"]
+        ]
 
     def cue_in(self, text: str) -> tuple[str, str] | None:
         """The first cue rule that matches ``text`` (rule id, matched text), or None."""
