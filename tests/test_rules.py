@@ -135,3 +135,30 @@ def test_severities_come_from_the_file(tmp_path: Path) -> None:
         report = audit_item(item, AuditContext(masker, rules=rules))
         found = [f for f in report.findings if f.rule == "evidence_chain_length"]
         assert [f.severity for f in found] == [severity]
+
+
+def test_a_view_takes_a_rules_folder_of_its_own(tmp_path: Path) -> None:
+    from mmrare_core.documents.document import Block, Document
+    from mmrare_core.rules.files import RuleSet
+    from mmrare_core.views.build import build_view
+
+    doc = Document(
+        (
+            Block("p1", "paragraph", "A boy of 4 had fever.", ("Case presentation",)),
+            Block("p2", "paragraph", "Figure 1. A rash.", ("Case presentation",)),
+            Block("p3", "paragraph", "We thank the family.", ("Editorial remarks",)),
+        )
+    )
+    folder = _folder(tmp_path)
+
+    def drop_lessons(data: dict[str, Any]) -> None:
+        rule = next(r for r in data["rules"] if r["kind"] == "drop_section")
+        rule["titles"] = [*rule.get("titles", []), "Editorial remarks"]
+
+    _edit(folder, "sections.json", drop_lessons)
+    packaged = build_view(doc, "T3")
+    own = build_view(doc, "T3", rules=RuleSet(folder).check())
+    assert [b.id for b in packaged.blocks] == ["p1", "p2", "p3"]
+    assert [b.id for b in own.blocks] == ["p1", "p2"]
+    assert own.blocks[1].text == "Figure 1. [CAPTION_MASKED]"
+    assert own.leakage_audit["layer1"]["dropped"][0]["block"] == "p3"

@@ -280,6 +280,6 @@ def label_slug(label: str, name_slug: str = "") -> str:
 
 
 @lru_cache(maxsize=8)
-def default_caption_rules(rules_dir: str | None = None) -> CaptionRules:
+def default_caption_rules(rules_dir: str | Path | None = None) -> CaptionRules:
     """The packaged caption rules (or those in ``rules_dir``), compiled once."""
     return CaptionRules(rules_dir)

@@ -201,6 +201,6 @@ class SectionRules:
 
 
 @lru_cache(maxsize=8)
-def default_section_rules(rules_dir: str | None = None) -> SectionRules:
+def default_section_rules(rules_dir: str | Path | None = None) -> SectionRules:
     """The packaged section rules (or those in ``rules_dir``), compiled once."""
     return SectionRules(rules_dir)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mmrare_core.base.cache import read_cached, write_cached
 from mmrare_core.errors import UnknownCodeError
-from mmrare_core.masking.short_forms import tied_short_forms
+from mmrare_core.masking.short_forms import ShortFormRules, short_form_rules, tied_short_forms
 from mmrare_core.ontology.aliases import AliasTable, alias_key
 from mmrare_core.ontology.fragments import Fragment
 from mmrare_core.ontology.model import parse_code
@@ -303,10 +303,11 @@ class Masker:
         spans = self.find(text, scope, fragments=fragments)
         short_forms: tuple[str, ...] = ()
         if abbreviations:
-            defined = _defined_short_forms(text, spans)
+            rules = short_form_rules(self.ontology.rules.rules_dir if self.ontology else None)
+            defined = _defined_short_forms(text, spans, rules)
             if definitions:
                 found = self.find(definitions, scope)
-                for short, why in _defined_short_forms(definitions, found).items():
+                for short, why in _defined_short_forms(definitions, found, rules).items():
                     defined.setdefault(short, why)
             extra = [
                 _Span(s, e, short, code, rule, SHORT_FORM)
@@ -421,12 +422,14 @@ def _narrow_groups(ont: Ontology, code: int, max_size: int) -> list[int]:
 # --------------------------------------------------------------------------- short forms
 
 
-def _defined_short_forms(text: str, spans: list[_Span]) -> dict[str, tuple[int, str]]:
+def _defined_short_forms(
+    text: str, spans: list[_Span], rules: ShortFormRules
+) -> dict[str, tuple[int, str]]:
     """Short forms ``text`` ties to a masked name: short form -> (code, rule id)."""
     aliases = [s for s in spans if s.kind == ALIAS]
     if not aliases:
         return {}
-    tied = tied_short_forms(text, [(s.start, s.end) for s in aliases])
+    tied = tied_short_forms(text, [(s.start, s.end) for s in aliases], rules=rules)
     return {short: (aliases[i].code, rule) for short, (i, rule) in tied.items()}
 
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,7 @@ from mmrare_core.rules.schema import SCHEMAS, Spec
 __all__ = [
     "CACHED_RULE_FILES",
     "RULE_FILES",
+    "RuleSet",
     "read_rule_file",
     "rule_pattern",
     "rules_digest",
@@ -143,3 +145,32 @@ def rules_digest(
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"<missing>")
     return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """A folder of rule files: the packaged one (``rules_dir=None``) or one of your own.
+
+    Every reader takes its ``rules_dir``; :meth:`check` reads and checks every file at once,
+    so that a folder of your own fails early, naming the file, the rule and the key.
+    """
+
+    rules_dir: str | Path | None = None
+
+    def path(self, name: str) -> Path:
+        """Where rule file ``name`` of this set lies."""
+        return rules_path(name, self.rules_dir)
+
+    def read(self, name: str) -> dict[str, Any]:
+        """Rule file ``name``, checked against its schema (a copy: edit it freely)."""
+        return read_rule_file(name, self.rules_dir)
+
+    def check(self) -> RuleSet:
+        """Read and check every rule file; returns the set itself."""
+        for name in RULE_FILES:
+            self.read(name)
+        return self
+
+    def digest(self, names: Iterable[str] = CACHED_RULE_FILES) -> str:
+        """SHA-256 over the bytes of the rule files ``names``: part of every cache key."""
+        return rules_digest(self.rules_dir, names)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from mmrare_core.documents.document import Block, Document
 from mmrare_core.ontology.model import parse_code
-from mmrare_core.rules.files import read_rule_file
+from mmrare_core.rules.files import RuleSet, read_rule_file
 from mmrare_core.text.spans import apply_edits
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,7 +87,7 @@ class MaskedView:
 
 
 @lru_cache(maxsize=4)
-def tracks(rules_dir: str | None = None) -> dict[str, Track]:
+def tracks(rules_dir: str | Path | None = None) -> dict[str, Track]:
     """The track x layer matrix from ``rules/tracks.json``."""
     data = read_rule_file("tracks.json", rules_dir)
     out = {}
@@ -114,15 +114,19 @@ def build_view(
     fragments: bool | None = None,
     mask_token: str | None = None,
     caption_token: str | None = None,
+    rules: RuleSet | str | Path | None = None,
 ) -> MaskedView:
     """The view of ``doc`` for ``track`` (T1-T4), with its ``leakage_audit``.
 
     Tracks with Layer 2 need ``masker`` and the diagnosis ``codes``; T4 needs
-    ``withheld_tests``. ``fragments`` defaults to the track's strict setting.
+    ``withheld_tests``. ``fragments`` defaults to the track's strict setting. ``rules`` is a
+    folder of rule files of your own (tracks, sections, captions, temporal cues); the alias
+    and fragment rules are the masker's, from the release it was built on.
     """
     from mmrare_core.errors import MMRareError
 
-    matrix = tracks()
+    rules_dir = rules.rules_dir if isinstance(rules, RuleSet) else rules
+    matrix = tracks(rules_dir)
     if track not in matrix:
         raise MMRareError(f"unknown track {track!r} (expected one of {', '.join(matrix)})")
     spec = matrix[track]
@@ -131,7 +135,7 @@ def build_view(
         raise MMRareError(f"track {track} masks the diagnosis: give a masker and the ORPHA codes")
     if "T4" in spec.layers and not any(t and t.strip() for t in withheld_tests):
         raise MMRareError(f"track {track} cuts before the withheld tests: give withheld_tests")
-    audit = _Audit(doc, spec, masker, codes)
+    audit = _Audit(doc, spec, masker, codes, rules_dir)
     current = doc
     for layer in spec.layers:
         if layer == "L1":
@@ -150,9 +154,17 @@ def build_view(
 class _Audit:
     """Runs the layers and keeps the record of what each did."""
 
-    def __init__(self, doc: Document, spec: Track, masker: Masker | None, codes: list[Any]) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        spec: Track,
+        masker: Masker | None,
+        codes: list[Any],
+        rules_dir: str | Path | None = None,
+    ) -> None:
         from mmrare_core._version import __version__
 
+        self.rules_dir = rules_dir
         ontology = masker.ontology if masker is not None else None
         self.record: dict[str, Any] = {
             "schema_version": AUDIT_SCHEMA_VERSION,
@@ -173,9 +185,10 @@ class _Audit:
         self.before = doc
 
     def layer1(self, doc: Document) -> Document:
+        from mmrare_core.documents.sections import default_section_rules
         from mmrare_core.views.l1_sections import layer1
 
-        result = layer1(doc)
+        result = layer1(doc, default_section_rules(self.rules_dir))
         self.record["layer1"] = {
             "dropped": [
                 {"block": d.block.id, "kind": d.block.kind, "rule": d.rule, "title": d.title}
@@ -185,16 +198,17 @@ class _Audit:
         return result.document
 
     def truncate(self, doc: Document, withheld_tests: Sequence[str]) -> Document:
-        from mmrare_core.views.t4_truncation import truncate_before
+        from mmrare_core.views.t4_truncation import default_rules, truncate_before
 
-        result = truncate_before(doc, withheld_tests)
+        result = truncate_before(doc, withheld_tests, default_rules(self.rules_dir))
         self.record["truncation"] = {"withheld_tests": list(withheld_tests), **result.cut.to_dict()}
         return result.document
 
     def layer3(self, doc: Document, token: str | None) -> Document:
+        from mmrare_core.documents.captions import default_caption_rules
         from mmrare_core.views.l3_captions import CAPTION_TOKEN, layer3
 
-        result = layer3(doc, token or CAPTION_TOKEN)
+        result = layer3(doc, token or CAPTION_TOKEN, default_caption_rules(self.rules_dir))
         self.record["layer3"] = {
             "token": token or CAPTION_TOKEN,
             "edits": [

@@ -122,9 +122,10 @@ class TemporalRules:
         return rule_id, matched
 
 
-@lru_cache(maxsize=1)
-def default_rules() -> TemporalRules:
-    return TemporalRules()
+@lru_cache(maxsize=8)
+def default_rules(rules_dir: str | Path | None = None) -> TemporalRules:
+    """The packaged temporal rules (or those in ``rules_dir``), compiled once."""
+    return TemporalRules(rules_dir)
 
 
 # --------------------------------------------------------------------------- sentences
