@@ -43,6 +43,8 @@ _EXPORTS = {
     "Masker": "masking",
     "MaskResult": "masking",
     "Edit": "masking",
+    "MaskConfig": "masking",
+    "Match": "masking",
     "Scope": "masking",
     "mask_many": "masking",
     "MaskRecord": "masking",
@@ -52,6 +54,7 @@ _EXPORTS = {
     "parse_text": "documents",
     "build_view": "views",
     "MaskedView": "views",
+    "ViewConfig": "views",
     "read_document": "documents",
     "truncate_before": "views",
     "truncate_at": "views",
@@ -80,10 +83,12 @@ __all__ = [
     "FetchError",
     "Finding",
     "MMRareError",
+    "MaskConfig",
     "MaskRecord",
     "MaskResult",
     "MaskedView",
     "Masker",
+    "Match",
     "MissingExtraError",
     "Normalized",
     "Ontology",
@@ -94,6 +99,7 @@ __all__ = [
     "SearchHit",
     "UnknownCodeError",
     "UnsafeXMLError",
+    "ViewConfig",
     "__version__",
     "audit_item",
     "best_f1",
@@ -132,14 +138,23 @@ if TYPE_CHECKING:  # pragma: no cover
         UnknownCodeError,
         UnsafeXMLError,
     )
-    from mmrare_core.masking.masker import Edit, Masker, MaskRecord, MaskResult, Scope, mask_many
+    from mmrare_core.masking.masker import (
+        Edit,
+        MaskConfig,
+        Masker,
+        MaskRecord,
+        MaskResult,
+        Match,
+        Scope,
+        mask_many,
+    )
     from mmrare_core.ontology.aliases import Alias, AliasRules, AliasTable, expand_aliases
     from mmrare_core.ontology.fetch import fetch_release
     from mmrare_core.ontology.model import Disorder, ExtraAlias, ReleaseInfo, parse_code
     from mmrare_core.ontology.ontology import Ontology, SearchHit, load
     from mmrare_core.scoring.metrics import best_f1, exact_match, f1, normalize_answer
     from mmrare_core.text.normalize import Normalized, normalize, normalize_text
-    from mmrare_core.views.build import MaskedView, build_view
+    from mmrare_core.views.build import MaskedView, ViewConfig, build_view
     from mmrare_core.views.t4_truncation import truncate_at, truncate_before
 
 

@@ -3,10 +3,13 @@
 from mmrare_core.masking.masker import (
     MASK_TOKEN,
     Edit,
+    MaskConfig,
     Masker,
     MaskOutcome,
     MaskRecord,
     MaskResult,
+    Match,
+    MatchKind,
     Scope,
     mask_many,
 )
@@ -14,10 +17,13 @@ from mmrare_core.masking.masker import (
 __all__ = [
     "MASK_TOKEN",
     "Edit",
+    "MaskConfig",
     "MaskOutcome",
     "MaskRecord",
     "MaskResult",
     "Masker",
+    "Match",
+    "MatchKind",
     "Scope",
     "mask_many",
 ]

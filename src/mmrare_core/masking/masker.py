@@ -22,10 +22,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mmrare_core.base.cache import read_cached, write_cached
+from mmrare_core.base.config import configured
 from mmrare_core.errors import UnknownCodeError
 from mmrare_core.masking.short_forms import ShortFormRules, short_form_rules, tied_short_forms
 from mmrare_core.ontology.aliases import AliasTable, alias_key
@@ -45,6 +47,8 @@ __all__ = [
     "MaskRecord",
     "MaskResult",
     "Masker",
+    "Match",
+    "MatchKind",
     "Scope",
     "mask_many",
 ]
@@ -53,7 +57,16 @@ MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 #: Bump when the pickled automaton's layout changes.
 MASKER_FORMAT = 2
 
-ALIAS, FRAGMENT, SHORT_FORM = 0, 1, 2
+
+class MatchKind(IntEnum):
+    """What a match is; the lower kind wins a tie on the same span."""
+
+    ALIAS = 0  #: a name of the scope, or a variant an alias rule made
+    FRAGMENT = 1  #: a distinctive fragment of a name (strict views)
+    SHORT_FORM = 2  #: a short form the text ties to a masked name
+
+
+ALIAS, FRAGMENT, SHORT_FORM = MatchKind.ALIAS, MatchKind.FRAGMENT, MatchKind.SHORT_FORM
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +82,21 @@ class Edit:
     alias: str
     code: int
     rule_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MaskConfig:
+    """How Layer 2 masks: the token, strict fragments, the short forms a report defines."""
+
+    token: str = MASK_TOKEN
+    #: Also mask distinctive fragments of the names (strict views: T1, T4).
+    fragments: bool = False
+    #: Mask the short forms the report defines for a masked name, wherever they are used.
+    abbreviations: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.token:
+            raise ValueError("MaskConfig: the mask token must not be empty")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,14 +149,16 @@ class _Candidate(NamedTuple):
     entry: _Entry
 
 
-@dataclass(slots=True)
-class _Span:
-    start: int  # source offsets
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A span of the diagnosis in a text (source offsets): the form, code and rule behind it."""
+
+    start: int
     end: int
     form: str
     code: int
     rule_id: str
-    kind: int = ALIAS
+    kind: MatchKind = MatchKind.ALIAS
 
 
 @dataclass(slots=True)
@@ -150,7 +180,7 @@ class Masker:
         self.table = table
         self._automaton = _compile(table, fragments or {})
         self._fragments = fragments or {}
-        self._last: tuple[tuple[str, Scope, bool], list[_Span]] | None = None
+        self._last: tuple[tuple[str, Scope, bool], list[Match]] | None = None
 
     # -- construction and the disk cache
 
@@ -228,7 +258,7 @@ class Masker:
 
     def find(
         self, text: str, scope: Scope | int | str | Iterable[int | str], *, fragments: bool = False
-    ) -> list[_Span]:
+    ) -> list[Match]:
         """Leftmost-longest, non-overlapping alias spans of the scope, in source offsets.
 
         The last result is kept, so that checks reading the same text in turn (the audit)
@@ -237,23 +267,23 @@ class Masker:
         scope = scope if isinstance(scope, Scope) else self.scope(scope)
         key = (text, scope, fragments)
         if self._last is not None and self._last[0] == key:
-            return [replace(s) for s in self._last[1]]
+            return list(self._last[1])
         norm = normalize(text)
         codes = frozenset(scope.codes)
         spans = [
-            _Span(
+            Match(
                 *norm.source_span(c.start, c.end),
                 c.entry.form,
                 c.entry.code,
                 c.entry.rule_id,
-                c.entry.kind,
+                MatchKind(c.entry.kind),
             )
             for c in leftmost_longest(
                 self._candidates(norm, codes, fragments), lambda c: c.entry.kind
             )
         ]
         self._last = (key, spans)
-        return [replace(s) for s in spans]
+        return list(spans)
 
     def _candidates(
         self, norm: Normalized, codes: frozenset[int], fragments: bool
@@ -283,26 +313,26 @@ class Masker:
         self,
         text: str,
         codes: Scope | int | str | Iterable[int | str],
-        token: str = MASK_TOKEN,
+        token: str | None = None,
         *,
-        fragments: bool = False,
-        abbreviations: bool = True,
+        config: MaskConfig | None = None,
         definitions: str = "",
+        **overrides: Any,
     ) -> MaskResult:
-        """Replace every alias of the diagnosis in ``text`` with ``token``.
+        """Replace every alias of the diagnosis in ``text`` with the mask token.
 
-        ``codes`` are the target ORPHA codes (or a :class:`Scope` from :meth:`scope`).
-        ``fragments`` also masks distinctive fragments of the names (strict mode, T1/T4);
-        ``abbreviations`` masks short forms the report defines for a masked name, in
-        ``text`` or in ``definitions`` (more of the same report, e.g. the abstract a view
-        drops: a short form defined there is still the diagnosis here).
+        ``codes`` are the target ORPHA codes (or a :class:`Scope` from :meth:`scope`);
+        ``config`` (a :class:`MaskConfig`) or its fields as keywords (``token``,
+        ``fragments``, ``abbreviations``) say how. ``definitions`` is more of the same report
+        (e.g. the abstract a view drops): a short form defined there is still the diagnosis.
         """
         if not isinstance(text, str):
             raise TypeError(f"mask() takes str, not {type(text).__name__}")
+        cfg = configured(MaskConfig, config, {"token": token, **overrides})
         scope = codes if isinstance(codes, Scope) else self.scope(codes)
-        spans = self.find(text, scope, fragments=fragments)
+        spans = self.find(text, scope, fragments=cfg.fragments)
         short_forms: tuple[str, ...] = ()
-        if abbreviations:
+        if cfg.abbreviations:
             rules = short_form_rules(self.ontology.rules.rules_dir if self.ontology else None)
             defined = _defined_short_forms(text, spans, rules)
             if definitions:
@@ -310,13 +340,13 @@ class Masker:
                 for short, why in _defined_short_forms(definitions, found, rules).items():
                     defined.setdefault(short, why)
             extra = [
-                _Span(s, e, short, code, rule, SHORT_FORM)
+                Match(s, e, short, code, rule, SHORT_FORM)
                 for short, (code, rule) in defined.items()
                 for s, e in _short_form_uses(text, short)
             ]
             short_forms = tuple(sorted(defined))
             spans = leftmost_longest([*spans, *extra], lambda s: s.kind)  # an alias wins a tie
-        return _apply(text, spans, token, scope, short_forms)
+        return _apply(text, spans, cfg.token, scope, short_forms)
 
 
 # --------------------------------------------------------------------------- compiling
@@ -368,7 +398,7 @@ def _same_capitals(norm: Normalized, start: int, end: int, exact: str) -> bool:
 
 
 def _apply(
-    text: str, spans: Sequence[_Span], token: str, scope: Scope, short_forms: tuple[str, ...]
+    text: str, spans: Sequence[Match], token: str, scope: Scope, short_forms: tuple[str, ...]
 ) -> MaskResult:
     edits: list[Edit] = []
     shift = 0
@@ -423,7 +453,7 @@ def _narrow_groups(ont: Ontology, code: int, max_size: int) -> list[int]:
 
 
 def _defined_short_forms(
-    text: str, spans: list[_Span], rules: ShortFormRules
+    text: str, spans: list[Match], rules: ShortFormRules
 ) -> dict[str, tuple[int, str]]:
     """Short forms ``text`` ties to a masked name: short form -> (code, rule id)."""
     aliases = [s for s in spans if s.kind == ALIAS]

@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mmrare_core.base.config import configured
 from mmrare_core.documents.document import Block, Document
 from mmrare_core.ontology.model import parse_code
 from mmrare_core.rules.files import RuleSet, read_rule_file
@@ -37,7 +38,7 @@ from mmrare_core.text.spans import apply_edits
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.masking.masker import Masker
 
-__all__ = ["AUDIT_SCHEMA_VERSION", "MaskedView", "Track", "build_view", "tracks"]
+__all__ = ["AUDIT_SCHEMA_VERSION", "MaskedView", "Track", "ViewConfig", "build_view", "tracks"]
 
 AUDIT_SCHEMA_VERSION = 1
 #: Joins blocks for Layer 2: not white space, not a word character, so no alias spans it.
@@ -104,6 +105,23 @@ def tracks(rules_dir: str | Path | None = None) -> dict[str, Track]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class ViewConfig:
+    """How a view is built beyond its track: tokens, strictness, a rules folder of your own."""
+
+    #: Mask distinctive fragments too; None follows the track (strict for T1 and T4).
+    fragments: bool | None = None
+    mask_token: str | None = None
+    caption_token: str | None = None
+    #: Rule files of your own (tracks, sections, captions, temporal cues); the alias and
+    #: fragment rules are the masker's, from the release it was built on.
+    rules: RuleSet | str | Path | None = None
+
+    @property
+    def rules_dir(self) -> str | Path | None:
+        return self.rules.rules_dir if isinstance(self.rules, RuleSet) else self.rules
+
+
 def build_view(
     doc: Document,
     track: str,
@@ -111,21 +129,19 @@ def build_view(
     masker: Masker | None = None,
     codes: Iterable[int | str] = (),
     withheld_tests: Sequence[str] = (),
-    fragments: bool | None = None,
-    mask_token: str | None = None,
-    caption_token: str | None = None,
-    rules: RuleSet | str | Path | None = None,
+    config: ViewConfig | None = None,
+    **overrides: Any,
 ) -> MaskedView:
     """The view of ``doc`` for ``track`` (T1-T4), with its ``leakage_audit``.
 
     Tracks with Layer 2 need ``masker`` and the diagnosis ``codes``; T4 needs
-    ``withheld_tests``. ``fragments`` defaults to the track's strict setting. ``rules`` is a
-    folder of rule files of your own (tracks, sections, captions, temporal cues); the alias
-    and fragment rules are the masker's, from the release it was built on.
+    ``withheld_tests``. ``config`` (a :class:`ViewConfig`) or its fields as keywords
+    (``fragments``, ``mask_token``, ``caption_token``, ``rules``) say how.
     """
     from mmrare_core.errors import MMRareError
 
-    rules_dir = rules.rules_dir if isinstance(rules, RuleSet) else rules
+    cfg = configured(ViewConfig, config, overrides)
+    rules_dir = cfg.rules_dir
     matrix = tracks(rules_dir)
     if track not in matrix:
         raise MMRareError(f"unknown track {track!r} (expected one of {', '.join(matrix)})")
@@ -143,11 +159,11 @@ def build_view(
         elif layer == "T4":
             current = audit.truncate(current, withheld_tests)
         elif layer == "L3":
-            current = audit.layer3(current, caption_token)
+            current = audit.layer3(current, cfg.caption_token)
         else:
             assert masker is not None
-            strict = spec.strict if fragments is None else fragments
-            current = audit.layer2(current, masker, codes, strict, mask_token)
+            strict = spec.strict if cfg.fragments is None else cfg.fragments
+            current = audit.layer2(current, masker, codes, strict, cfg.mask_token)
     return MaskedView(track, current.text, current.blocks, audit.finish(current))
 
 
@@ -227,12 +243,13 @@ class _Audit:
     def layer2(
         self, doc: Document, masker: Masker, codes: list[Any], strict: bool, token: str | None
     ) -> Document:
-        from mmrare_core.masking.masker import MASK_TOKEN
+        from mmrare_core.masking.masker import MASK_TOKEN, MaskConfig
 
         token = token or MASK_TOKEN
         joined = _SEPARATOR.join(b.text for b in doc.blocks)
         # short forms defined in the blocks Layer 1 dropped still stand for the diagnosis
-        result = masker.mask(joined, codes, token, fragments=strict, definitions=self.before.text)
+        config = MaskConfig(token, fragments=strict)
+        result = masker.mask(joined, codes, config=config, definitions=self.before.text)
         starts = _block_starts(doc.blocks)
         per_block: list[list[Any]] = [[] for _ in doc.blocks]
         for edit in result.edits:  # no alias spans the separator: each edit is in one block
