@@ -430,3 +430,14 @@ def test_a_glued_citation_number_does_not_hide_a_name(masker: Masker) -> None:
 def test_citation_at_the_start_of_the_text(masker: Masker, sample: Ontology) -> None:
     """Found by hypothesis: a name at offset 0 followed by a citation digit."""
     _check_guarantees(masker, sample, "Dyskeratosis congenita0", [1775])
+
+
+def test_digits_that_open_a_chemical_name_are_no_citation(
+    real_masker: Masker, real: Ontology
+) -> None:
+    """Found by hypothesis: a name glued to the "3-" of the next name ("deficiency3-methyl...")
+    was masked as if "3" were a citation, and the mask exposed the next name's start."""
+    text = "3-methylcrotonyl-CoA carboxylase deficiency3-methylcrotonyl-CoA carboxylase deficiency"
+    _check_guarantees(real_masker, real, text, [6])
+    cited = "3-methylcrotonyl-CoA carboxylase deficiency3-5 was confirmed."
+    assert real_masker.mask(cited, [6]).text == "[DIAGNOSIS_MASKED]3-5 was confirmed."

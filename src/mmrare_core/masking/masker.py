@@ -180,7 +180,7 @@ class Masker:
         self.table = table
         self._automaton = _compile(table, fragments or {})
         self._fragments = fragments or {}
-        self._last: tuple[tuple[str, Scope, bool], list[Match]] | None = None
+        self._last: tuple[tuple[str, Scope], tuple[Normalized, list[_Candidate]]] | None = None
 
     # -- construction and the disk cache
 
@@ -259,35 +259,32 @@ class Masker:
     def find(
         self, text: str, scope: Scope | int | str | Iterable[int | str], *, fragments: bool = False
     ) -> list[Match]:
-        """Leftmost-longest, non-overlapping alias spans of the scope, in source offsets.
+        """Leftmost-longest, non-overlapping alias spans of the scope, in source offsets
+        (``fragments``: distinctive fragments compete too, an alias winning a tie).
 
-        The last result is kept, so that checks reading the same text in turn (the audit)
-        scan it once.
+        One scan of a text serves every ``find`` of it with the same scope, with fragments or
+        without, until another text is scanned: the checks of one field scan it once.
         """
         scope = scope if isinstance(scope, Scope) else self.scope(scope)
-        key = (text, scope, fragments)
-        if self._last is not None and self._last[0] == key:
-            return list(self._last[1])
-        norm = normalize(text)
-        codes = frozenset(scope.codes)
-        spans = [
-            Match(
-                *norm.source_span(c.start, c.end),
-                c.entry.form,
-                c.entry.code,
-                c.entry.rule_id,
-                MatchKind(c.entry.kind),
-            )
-            for c in leftmost_longest(
-                self._candidates(norm, codes, fragments), lambda c: c.entry.kind
-            )
-        ]
-        self._last = (key, spans)
-        return list(spans)
+        norm, candidates = self._scan(text, scope)
+        if not fragments:
+            candidates = [c for c in candidates if c.entry.kind == ALIAS]
+        return [
+            Match(*norm.source_span(c.start, c.end), c.entry.form, c.entry.code,
+                  c.entry.rule_id, MatchKind(c.entry.kind))
+            for c in leftmost_longest(candidates, lambda c: c.entry.kind)
+        ]  # fmt: skip
 
-    def _candidates(
-        self, norm: Normalized, codes: frozenset[int], fragments: bool
-    ) -> Iterator[_Candidate]:
+    def _scan(self, text: str, scope: Scope) -> tuple[Normalized, list[_Candidate]]:
+        """Every candidate span of the scope, fragments included (the first acceptable entry
+        of each hit, aliases first), for the last text scanned."""
+        key = (text, scope)
+        if self._last is None or self._last[0] != key:
+            norm = normalize(text)
+            self._last = (key, (norm, list(self._candidates(norm, frozenset(scope.codes)))))
+        return self._last[1]
+
+    def _candidates(self, norm: Normalized, codes: frozenset[int]) -> Iterator[_Candidate]:
         text = norm.text
         for end, (length, key_codes, entries) in self._automaton.iter(text):
             if key_codes.isdisjoint(codes):
@@ -298,7 +295,7 @@ class Masker:
             ):
                 continue
             for entry in entries:
-                if entry.code not in codes or (entry.kind == FRAGMENT and not fragments):
+                if entry.code not in codes:
                     continue
                 if entry.exact and not _same_capitals(norm, start, end + 1, entry.exact):
                     continue
@@ -374,14 +371,15 @@ def _compile(table: AliasTable, fragments: dict[str, Fragment]) -> Any:
     return automaton
 
 
-_CITATION = re.compile(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?![^\W_])")
+_CITATION = re.compile(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?=$|[\s)\].;:]|,\s)")
 
 
 def _before_citation(norm: Normalized, start: int, end: int) -> bool:
     """A name of eight characters or more that ends in a lower-case letter of the source,
     followed by a citation number glued to it ("Kawasaki disease3", "syndrome2,5)"): the
-    digits are a reference marker, not part of a longer word. The start must still be a
-    word boundary."""
+    digits are a reference marker, not part of a longer word, when white space, the end,
+    a closing bracket or punctuation follows them (not "3-methyl...", not "46,XY ..."). The
+    start must still be a word boundary."""
     text = norm.text
     if end - start < 8 or end >= len(text):
         return False

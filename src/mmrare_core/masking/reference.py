@@ -46,7 +46,7 @@ _UNIFY |= {unicodedata.lookup(n): "'" for n in _SINGLE_QUOTE_NAMES}
 _UNIFY |= {unicodedata.lookup(n): '"' for n in _DOUBLE_QUOTE_NAMES}
 _UNIFY |= {unicodedata.lookup(n): "" for n in _INVISIBLE_NAMES}
 _UNIFY["\N{LATIN CAPITAL LETTER I WITH DOT ABOVE}"] = "i"
-_CITATION = re.compile(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?![^\W_])")
+_CITATION = re.compile(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?=$|[\s)\].;:]|,\s)")
 
 
 @dataclass(frozen=True, slots=True)
