@@ -113,3 +113,31 @@ def test_workers_give_the_same_reports(capsys: pytest.CaptureFixture[str]) -> No
     one = capsys.readouterr().out
     main([*ARGS, "--format", "jsonl", "--workers", "2"])
     assert capsys.readouterr().out == one
+
+
+def test_the_audit_reads_the_short_forms_of_the_items_view_record() -> None:
+    """A short form the report defined only in its dropped abstract is still the diagnosis:
+    the view's record lists it, and the audit reads the record instead of re-deriving it."""
+    from mmrare_core.audit.run import AuditContext, audit_item
+    from mmrare_core.documents.text import parse_text
+    from mmrare_core.masking import Masker
+    from mmrare_core.ontology import load
+    from mmrare_core.views import build_view
+
+    masker = Masker.from_ontology(load())
+    doc = parse_text(
+        "Abstract\n\nKawasaki disease (KD) in a boy.\n\nCase presentation\n\nA boy had fever."
+    )
+    view = build_view(doc, "T1", masker=masker, codes=[2331])
+    assert view.leakage_audit["layer2"]["abbreviations"] == ["KD"]
+    item = {"question": "Is KD likely here?", "context": view.text, "answer": "Kawasaki disease",
+            "orpha_code": "ORPHA:2331", "track": "T1"}  # fmt: skip
+    context = AuditContext(masker)
+    plain = audit_item(item, context)
+    with_record = audit_item({**item, "leakage_audit": view.leakage_audit}, context)
+    assert not [f for f in plain.findings if f.check == "residual_abbreviation"]
+    found = [f for f in with_record.findings if f.check == "residual_abbreviation"]
+    assert [(f.rule, f.field, f.span) for f in found] == [
+        ("abbreviation_in_report", "question", (3, 5))
+    ]
+    assert with_record.verdict == "reject"

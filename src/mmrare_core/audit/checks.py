@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from mmrare_core.audit.findings import INFO, REJECT, WARN, Finding
+from mmrare_core.audit.findings import INFO, REJECT, WARN, Finding, Severity
 from mmrare_core.errors import RuleFileError
 from mmrare_core.rules.files import read_rule_file, rules_path
 
@@ -74,10 +74,11 @@ class AuditRules:
         """Whether ``check`` runs on items of ``track``."""
         return track in self.checks[check]["tracks"]
 
-    def severity(self, check: str, rule: str = "") -> str:
+    def severity(self, check: str, rule: str = "") -> Severity:
         """The severity of a finding of ``check`` made by ``rule`` (the row's own by default)."""
         row = self.checks[check]
-        return str(row.get("rules", {}).get(rule, row["severity"]))
+        severity = row.get("rules", {}).get(rule, row["severity"])
+        return cast(Severity, severity)  # checked on load
 
     def setting(self, check: str, key: str, default: Any = None) -> Any:
         return self.checks[check].get(key, default)

@@ -42,7 +42,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mmrare_core.audit.findings import REJECT, WARN, Finding
+from mmrare_core.audit.checks import default_rules
+from mmrare_core.audit.findings import Finding
 from mmrare_core.documents.document import Document
 from mmrare_core.text.normalize import normalize, normalize_text
 
@@ -149,7 +150,7 @@ def evidence_findings(
         if claims:
             reason = unchecked_reason or _NO_DOCUMENTS
             findings.append(
-                _finding(WARN, "evidence_unchecked",
+                _finding("evidence_unchecked",
                          f"{_FIELD}: the blocks and quotes of {len(claims)} claim(s) were not "
                          f"checked: {reason}")
             )  # fmt: skip
@@ -159,10 +160,9 @@ def evidence_findings(
     return findings
 
 
-def _finding(
-    severity: str, rule: str, message: str, span: tuple[int, int] | None = None
-) -> Finding:
-    return Finding(EVIDENCE_CHECK, severity, message, rule, _FIELD, span)
+def _finding(rule: str, message: str, span: tuple[int, int] | None = None) -> Finding:
+    """A finding of the evidence check, with the severity ``rules/audit.json`` gives ``rule``."""
+    return default_rules().finding(EVIDENCE_CHECK, message, rule=rule, field=_FIELD, span=span)
 
 
 def _length_findings(chain: Any) -> list[Finding]:
@@ -175,18 +175,18 @@ def _length_findings(chain: Any) -> list[Finding]:
     else:
         return []
     message = f"{_FIELD} {problem}; an item needs {MIN_CLAIMS}-{MAX_CLAIMS} claims"
-    return [_finding(REJECT, "evidence_chain_length", message)]
+    return [_finding("evidence_chain_length", message)]
 
 
 def _claim_findings(index: int, claim: Any, document: Document, threshold: float) -> list[Finding]:
     entry = f"{_FIELD}[{index}]"
     problem = _malformed(claim)
     if problem:
-        return [_finding(REJECT, "evidence_claim_malformed", f"{entry}: {problem}")]
+        return [_finding("evidence_claim_malformed", f"{entry}: {problem}")]
     block_id, quote = claim["block"], claim["quote"]
     if block_id not in document:
         message = f"{entry}.block: no block {block_id!r} in {document.source}"
-        return [_finding(REJECT, "evidence_block_missing", message)]
+        return [_finding("evidence_block_missing", message)]
     match = locate_quote(document.block(block_id).text, quote, fuzzy_threshold=threshold)
     where = f"block {block_id!r} of {document.source}"
     if match.kind == "fuzzy":
@@ -194,13 +194,13 @@ def _claim_findings(index: int, claim: Any, document: Document, threshold: float
             f"{entry}.quote: not found exactly in {where}; a fuzzy match scores "
             f"{match.score} (threshold {threshold}) at {match.span}"
         )
-        return [_finding(WARN, "evidence_quote_fuzzy", message, match.span)]
+        return [_finding("evidence_quote_fuzzy", message, match.span)]
     if match.kind == "missing":
         message = (
             f"{entry}.quote: {_clip(quote)!r} is not found in {where} (best fuzzy score "
             f"{match.score}, threshold {threshold})"
         )
-        return [_finding(REJECT, "evidence_quote_missing", message)]
+        return [_finding("evidence_quote_missing", message)]
     return []
 
 

@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["INFO", "REJECT", "WARN", "AuditReport", "Finding", "verdict_of"]
+__all__ = ["INFO", "REJECT", "WARN", "AuditReport", "Finding", "Severity", "verdict_of"]
 
-REJECT, WARN, INFO = "reject", "warn", "info"
 Severity = Literal["reject", "warn", "info"]
+REJECT: Severity = "reject"
+WARN: Severity = "warn"
+INFO: Severity = "info"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,7 @@ class Finding:
     """
 
     check: str
-    severity: str
+    severity: Severity
     message: str
     rule: str = ""
     field: str = ""

@@ -54,7 +54,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mmrare_core.audit.findings import REJECT, WARN, Finding
+from mmrare_core.audit.checks import default_rules
+from mmrare_core.audit.findings import Finding
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -85,8 +86,9 @@ class _Entry:
     value: Any
     group: str
 
-    def finding(self, severity: str, rule: str, problem: str) -> Finding:
-        return Finding(IMAGES_CHECK, severity, f"{self.label}: {problem}", rule, self.field)
+    def finding(self, rule: str, problem: str) -> Finding:
+        message = f"{self.label}: {problem}"
+        return default_rules().finding(IMAGES_CHECK, message, rule=rule, field=self.field)
 
     @property
     def label(self) -> str:
@@ -146,30 +148,30 @@ class _Checker:
 
     def check(self, entry: _Entry) -> None:
         if not isinstance(entry.value, str) or not entry.value.strip() or "\0" in entry.value:
-            self._add(entry, REJECT, "image_entry_invalid", "expected a non-empty string")
+            self._add(entry, "image_entry_invalid", "expected a non-empty string")
         elif entry.field == "image":
             self._check_base64(entry)
         else:
             self._check_path(entry)
 
-    def _add(self, entry: _Entry, severity: str, rule: str, problem: str) -> None:
-        self.findings.append(entry.finding(severity, rule, problem))
+    def _add(self, entry: _Entry, rule: str, problem: str) -> None:
+        self.findings.append(entry.finding(rule, problem))
 
     def _check_path(self, entry: _Entry) -> None:
         if _escapes(entry.value):
-            self._add(entry, REJECT, "image_path_escape", "escapes the images root; not read")
+            self._add(entry, "image_path_escape", "escapes the images root; not read")
             return
         if self.root is None:
             self.unchecked.append(entry)
             return
         path = (self.root / entry.value).resolve()
         if not path.is_relative_to(self.root):
-            self._add(entry, REJECT, "image_path_escape",
+            self._add(entry, "image_path_escape",
                       f"resolves outside the images root {self.root}; not read")  # fmt: skip
             return
         data, problem = self._read(path)
         if data is None:
-            self._add(entry, REJECT, "image_missing", problem)
+            self._add(entry, "image_missing", problem)
             return
         self._check_bytes(entry, data, path)
 
@@ -183,14 +185,14 @@ class _Checker:
         try:
             data = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError) as exc:
-            self._add(entry, REJECT, "image_bad_base64", f"not valid base64 ({exc})")
+            self._add(entry, "image_bad_base64", f"not valid base64 ({exc})")
             return
         self._check_bytes(entry, data, None)
 
     def _check_bytes(self, entry: _Entry, data: bytes, path: Path | None) -> None:
         problem = self._problem(data, path)
         if problem:
-            self._add(entry, REJECT, *problem)
+            self._add(entry, *problem)
             return
         digest = hashlib.sha256(data).hexdigest()
         first = self.digests.setdefault((entry.group, digest), entry)
@@ -205,7 +207,7 @@ class _Checker:
         return self.decoded[path]
 
     def _duplicate(self, entry: _Entry, first: _Entry) -> None:
-        self._add(entry, WARN, "image_duplicate", f"the same image as {first.name}")
+        self._add(entry, "image_duplicate", f"the same image as {first.name}")
 
     def unchecked_findings(self) -> list[Finding]:
         by_field: dict[str, list[_Entry]] = {}
@@ -213,12 +215,11 @@ class _Checker:
             by_field.setdefault(entry.field, []).append(entry)
         problem = "not checked: no images root was given (--images-root DIR)"
         return [
-            Finding(
+            default_rules().finding(
                 IMAGES_CHECK,
-                WARN,
                 f"{', '.join(e.name for e in entries)}: {len(entries)} path(s) {problem}",
-                "images_unchecked",
-                field,
+                rule="images_unchecked",
+                field=field,
             )
             for field, entries in by_field.items()
         ]

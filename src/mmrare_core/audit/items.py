@@ -50,7 +50,8 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from mmrare_core.audit.findings import REJECT, Finding
+from mmrare_core.audit.checks import default_rules
+from mmrare_core.audit.findings import Finding
 from mmrare_core.errors import MMRareError
 
 __all__ = [
@@ -463,7 +464,7 @@ def _finding(error: Any, item: Any) -> Finding:
     message = f"{error.json_path}: {_shorten(error.message)}"
     if "then" in error.absolute_schema_path and isinstance(item, dict):
         message += f" (track {item.get('track')} requires it)"
-    return Finding(SCHEMA_CHECK, REJECT, message, SCHEMA_RULE, field)
+    return default_rules().finding(SCHEMA_CHECK, message, rule=SCHEMA_RULE, field=field)
 
 
 def _missing_property(error: Any) -> str:

@@ -116,8 +116,13 @@ def residual_findings(
     scope: Scope | Iterable[int | str],
     track: str,
     rules: AuditRules | None = None,
+    reported: Sequence[str] = (),
 ) -> list[Finding]:
-    """The diagnosis left in one field: aliases, short forms, fragments, near-misses, the code."""
+    """The diagnosis left in one field: aliases, short forms, fragments, near-misses, the code.
+
+    ``reported`` are short forms the view's record says the report defines for the
+    diagnosis (``leakage_audit.layer2.abbreviations``): their uses are residual too.
+    """
     rules = rules or default_rules()
     scope = scope if isinstance(scope, Scope) else masker.scope(scope)
     checks = [
@@ -132,6 +137,8 @@ def residual_findings(
     for check, func in checks:
         if rules.runs(check, track):
             out.extend(func(field, text, masker, scope, rules))
+    if reported and rules.runs("residual_abbreviation", track):
+        out.extend(_reported_short_forms(field, text, reported, out, rules))
     return out
 
 
@@ -170,6 +177,30 @@ def _short_forms(
         for short, (_, rule) in tied_short_forms(text, names, marks).items()
         if any(c.isalpha() for c in short)
         for span in short_form_uses(text, short)
+    ]
+
+
+def _reported_short_forms(
+    field: str, text: str, reported: Sequence[str], found: Sequence[Finding], rules: AuditRules
+) -> list[Finding]:
+    """Uses of the view's short forms that the in-text checks did not already report."""
+    from mmrare_core.masking.short_forms import short_form_rules
+    from mmrare_core.text.abbreviations import short_form_uses
+
+    rule = short_form_rules().reported
+    seen = {f.span for f in found if f.check == "residual_abbreviation"}
+    return [
+        rules.finding(
+            "residual_abbreviation",
+            f"{short!r} stands for the diagnosis in this report ({rule})",
+            rule=rule,
+            field=field,
+            span=span,
+        )
+        for short in dict.fromkeys(reported)
+        if isinstance(short, str) and any(c.isalpha() for c in short)
+        for span in short_form_uses(text, short)
+        if span not in seen
     ]
 
 

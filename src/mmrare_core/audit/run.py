@@ -112,9 +112,18 @@ def _diagnosis_findings(
         ][:resolves]
     found = [_resolution_note(resolution, rules)] if resolution.how == "search" else []
     scope = masker.scope(resolution.codes)
+    reported = _reported_abbreviations(item)
     for field, text in visible_fields(item, rules.fields):
-        found += residual_findings(field, text, masker, scope, track, rules)
+        found += residual_findings(field, text, masker, scope, track, rules, reported)
     return found
+
+
+def _reported_abbreviations(item: Mapping[str, Any]) -> tuple[str, ...]:
+    """The short forms the item's view record says its report defines for the diagnosis."""
+    record = item.get("leakage_audit")
+    layer2 = record.get("layer2") if isinstance(record, Mapping) else None
+    shorts = layer2.get("abbreviations") if isinstance(layer2, Mapping) else None
+    return tuple(s for s in shorts if isinstance(s, str)) if isinstance(shorts, list) else ()
 
 
 def _resolution_note(resolution: Any, rules: AuditRules) -> Finding:

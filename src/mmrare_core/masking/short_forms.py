@@ -5,7 +5,9 @@ A text ties a short form to the diagnosis (``rules/short_forms.json``) when
 * it defines an abbreviation whose long form holds a name of the diagnosis
   (``abbreviation_defined``: "Kawasaki disease (KD)"); or
 * the short form stands in brackets right after a name or its mask, or right before a
-  bracketed mask (``abbreviation_after_mask``: "[DIAGNOSIS_MASKED] (MCLS)").
+  bracketed mask (``abbreviation_after_mask``: "[DIAGNOSIS_MASKED] (MCLS)");
+* a view's record says its report defines it (``abbreviation_in_report``: the audit reads
+  ``leakage_audit.layer2.abbreviations``, found where the view may have dropped them).
 
 >>> tied_short_forms("Kawasaki disease (KD) was treated; KD resolved.", [(0, 16)])
 {'KD': (0, 'abbreviation_defined')}
@@ -35,6 +37,7 @@ class ShortFormRules:
 
     defined: str
     bracketed: str
+    reported: str
     after: re.Pattern[str]
     before: re.Pattern[str]
 
@@ -49,6 +52,7 @@ def short_form_rules(rules_dir: str | Path | None = None) -> ShortFormRules:
     return ShortFormRules(
         rules["defined"]["id"],
         bracketed["id"],
+        rules["reported"]["id"],
         re.compile(rf"\s*[(\[]\s*{short}\s*[)\];,]"),
         re.compile(rf"{short}\s*[(\[]\s*$"),
     )

@@ -81,7 +81,9 @@ SCHEMAS: dict[str, FileSchema] = {
         },
         _ANY,
     ),
-    "short_forms.json": FileSchema({"defined": (), "bracketed": ("max_chars",)}, _ANY),
+    "short_forms.json": FileSchema(
+        {"defined": (), "bracketed": ("max_chars",), "reported": ()}, _ANY
+    ),
     "temporal.json": FileSchema(
         {"cue": ("pattern",)},
         {
