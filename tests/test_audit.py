@@ -129,12 +129,12 @@ def test_the_audit_reads_the_short_forms_of_the_items_view_record() -> None:
         "Abstract\n\nKawasaki disease (KD) in a boy.\n\nCase presentation\n\nA boy had fever."
     )
     view = build_view(doc, "T1", masker=masker, codes=[2331])
-    assert view.leakage_audit["layer2"]["abbreviations"] == ["KD"]
+    assert view.leakage_audit.layer2["abbreviations"] == ["KD"]
     item = {"question": "Is KD likely here?", "context": view.text, "answer": "Kawasaki disease",
             "orpha_code": "ORPHA:2331", "track": "T1"}  # fmt: skip
     context = AuditContext(masker)
     plain = audit_item(item, context)
-    with_record = audit_item({**item, "leakage_audit": view.leakage_audit}, context)
+    with_record = audit_item({**item, "leakage_audit": view.leakage_audit.to_dict()}, context)
     assert not [f for f in plain.findings if f.check == "residual_abbreviation"]
     found = [f for f in with_record.findings if f.check == "residual_abbreviation"]
     assert [(f.rule, f.field, f.span) for f in found] == [

@@ -58,3 +58,16 @@ def test_find_returns_frozen_public_matches(masker: Masker) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         found[0].start = 3  # type: ignore[misc]
     assert masker.find(TEXT, [2331]) == found  # the kept result is the same, unchanged
+
+
+def test_the_leakage_audit_is_a_frozen_record_with_its_json_form(masker: Masker) -> None:
+    from mmrare_core.views import LeakageAudit
+
+    view = build_view(parse_text(TEXT), "T1", masker=masker, codes=[2331])
+    audit = view.leakage_audit
+    assert isinstance(audit, LeakageAudit) and audit.layers == ("L1", "L2", "L3")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        audit.track = "T2"  # type: ignore[misc]
+    record = audit.to_dict()
+    assert record["layers"] == ["L1", "L2", "L3"] and record["scope"]["targets"] == [2331]
+    assert "scope" not in build_view(parse_text(TEXT), "T2").leakage_audit.to_dict()

@@ -161,4 +161,4 @@ def test_a_view_takes_a_rules_folder_of_its_own(tmp_path: Path) -> None:
     assert [b.id for b in packaged.blocks] == ["p1", "p2", "p3"]
     assert [b.id for b in own.blocks] == ["p1", "p2"]
     assert own.blocks[1].text == "Figure 1. [CAPTION_MASKED]"
-    assert own.leakage_audit["layer1"]["dropped"][0]["block"] == "p3"
+    assert own.leakage_audit.layer1["dropped"][0]["block"] == "p3"

@@ -203,7 +203,7 @@ def test_each_track_has_exactly_the_effects_of_its_layers(
         text = view.text
         layers = tracks()[track].layers
         assert view.track == track
-        assert view.leakage_audit["layers"] == list(layers)
+        assert view.leakage_audit.layers == layers
         # Layer 1, every track: summary sections and metadata are gone.
         for gone in spec["gone"]:
             assert gone not in text, (track, gone)
@@ -228,7 +228,7 @@ def test_each_track_has_exactly_the_effects_of_its_layers(
         # Truncation: only T4 is cut.
         for later in spec["after_cut"]:
             assert (later in text) == (track != "T4"), (track, later)
-        assert (view.leakage_audit["truncation"] is not None) == (track == "T4")
+        assert (view.leakage_audit.truncation is not None) == (track == "T4")
     # Labels stay where the caption was masked in text.
     for label in spec["caption_labels"]:
         assert f"{label}. {CAPTION_TOKEN}" in views["T1"].text
@@ -241,7 +241,7 @@ def test_each_track_has_exactly_the_effects_of_its_layers(
     # T4's blocks are a prefix of T1's, cut at the audit's block.
     t1_ids, t4_ids = [b.id for b in views["T1"].blocks], [b.id for b in views["T4"].blocks]
     assert t4_ids == t1_ids[: len(t4_ids)] and len(t4_ids) < len(t1_ids)
-    assert views["T4"].leakage_audit["truncation"]["block_id"] == spec["cut_block"]
+    assert views["T4"].leakage_audit.truncation["block_id"] == spec["cut_block"]
 
 
 def test_text_views_exact(text_doc: Document, masker: Masker) -> None:
@@ -262,7 +262,7 @@ def test_text_views_exact(text_doc: Document, masker: Masker) -> None:
     t4 = views["T4"].text
     assert t4.endswith(f"512 x 10^9/L. {MASK_TOKEN} ({MASK_TOKEN}) was suspected.")
     assert t4 == t1[: len(t4)]
-    cut = views["T4"].leakage_audit["truncation"]
+    cut = views["T4"].leakage_audit.truncation
     assert cut["reason"] == "withheld_test" and cut["test"] == "echocardiography"
     assert cut["cue_rule"] == "cue_hospital_day" and cut["cue_text"] == "On day 7"
     assert cut["offset"] == 0 and cut["too_little_left"] is False
@@ -277,7 +277,7 @@ def test_short_form_defined_in_one_block_is_masked_in_every_other(
     using = [b.id for b in doc.blocks if words(SHORT).search(b.text) and b.id not in defining]
     assert len(defining) == 1 and len(using) >= 1
     view = build_view(doc, "T1", masker=masker, codes=[KAWASAKI])
-    layer2 = view.leakage_audit["layer2"]
+    layer2 = view.leakage_audit.layer2
     assert layer2["abbreviations"] == [SHORT]
     short_edits = [e for e in layer2["edits"] if e["original"] == SHORT]
     assert {e["block"] for e in short_edits} == {*defining, *using}
@@ -301,7 +301,7 @@ def test_masking_a_block_alone_misses_the_short_form(text_doc: Document, masker:
 
 def check_audit(doc: Document, view: MaskedView, release_dir: str | None = None) -> None:
     """Everything a ``leakage_audit`` must say, and say consistently with the view."""
-    audit = view.leakage_audit
+    audit = view.leakage_audit.to_dict()
     json.dumps(audit, sort_keys=True, allow_nan=False)  # TypeError/ValueError if not JSON
     spec = tracks()[view.track]
     assert audit["track"] == view.track and audit["layers"] == list(spec.layers)
@@ -362,7 +362,7 @@ def test_leakage_audit_names_everything(
     view = build_view(doc, track, masker=masker, codes=[KAWASAKI], withheld_tests=spec["withheld"])
     ontology_dir = str(Path(masker.ontology.release[0].path).parent)  # type: ignore[union-attr]
     check_audit(doc, view, release_dir=ontology_dir)
-    audit = view.leakage_audit
+    audit = view.leakage_audit.to_dict()
     assert audit["targets"] == [KAWASAKI]
     assert audit["counts"]["blocks_dropped"] > 0
     if track in MASKING:
@@ -384,7 +384,7 @@ def test_to_dict_round_trips_through_json(text_doc: Document, masker: Masker) ->
     data = json.loads(view.to_json())
     assert data["track"] == "T4" and data["text"] == view.text
     assert [b["id"] for b in data["blocks"]] == [b.id for b in view.blocks]
-    assert data["leakage_audit"]["counts"] == view.leakage_audit["counts"]
+    assert data["leakage_audit"]["counts"] == view.leakage_audit.counts
 
 
 def test_audit_records_the_tokens_and_fragments_given(text_doc: Document, masker: Masker) -> None:
@@ -394,7 +394,7 @@ def test_audit_records_the_tokens_and_fragments_given(text_doc: Document, masker
     )  # fmt: skip
     assert "[DX]" in view.text and "[CAP]" in view.text
     assert MASK_TOKEN not in view.text and CAPTION_TOKEN not in view.text
-    audit = view.leakage_audit
+    audit = view.leakage_audit.to_dict()
     assert audit["layer2"]["token"] == "[DX]" and audit["layer2"]["fragments"] is False
     assert audit["layer3"]["token"] == "[CAP]"
 
@@ -438,9 +438,9 @@ def test_blocks_dict_order_does_not_change_the_view(
             copy = _shuffled_copy(doc, seed)
             assert build_view(copy, track, withheld_tests=withheld, **kwargs).to_json() == expected
         # Unsorted dumps too: the audit's own key order is fixed.
-        a = build_view(doc, track, withheld_tests=withheld, **kwargs).leakage_audit
+        a = build_view(doc, track, withheld_tests=withheld, **kwargs).leakage_audit.to_dict()
         b = build_view(_shuffled_copy(doc, 9), track, withheld_tests=withheld, **kwargs)
-        assert json.dumps(a) == json.dumps(b.leakage_audit)
+        assert json.dumps(a) == json.dumps(b.leakage_audit.to_dict())
 
 
 _HASHSEED_SCRIPT = """
@@ -520,7 +520,7 @@ def test_masking_track_needs_a_masker_and_codes(
 @pytest.mark.parametrize("track", ["T2", "T3"])
 def test_tracks_without_layer2_need_no_masker(track: str, text_doc: Document) -> None:
     view = build_view(text_doc, track)
-    assert view.leakage_audit["layer2"] is None and view.leakage_audit["ontology_release"] == []
+    assert view.leakage_audit.layer2 is None and view.leakage_audit.ontology_release == ()
     assert "Kawasaki disease" in view.text
 
 
@@ -577,7 +577,7 @@ def test_short_form_defined_in_a_dropped_abstract_is_masked(masker: Masker) -> N
 
 def test_audit_source_has_no_local_folder(masker: Masker) -> None:
     view = build_view(read_document(EXAMPLE.resolve()), "T1", masker=masker, codes=[KAWASAKI])
-    assert str(EXAMPLE.parent) not in json.dumps(view.leakage_audit)
+    assert str(EXAMPLE.parent) not in json.dumps(view.leakage_audit.to_dict())
 
 
 # --------------------------------------------------------------------------- CLI
@@ -712,7 +712,7 @@ def check_views(doc: Document, masker: Masker) -> dict[str, MaskedView]:
             assert (block.kind, block.section, block.label) == (
                 source.kind, source.section, source.label,
             )  # fmt: skip
-        audit = view.leakage_audit
+        audit = view.leakage_audit.to_dict()
         changed = {b.id for b in view.blocks if b.text != doc.block(b.id).text}
         explained = {e["block"] for e in (audit["layer2"] or {}).get("edits", [])}
         explained |= {e["block"] for e in (audit["layer3"] or {}).get("edits", [])}
@@ -810,7 +810,7 @@ def check_real(name: str, doc: Document, masker: Masker, scope: Scope) -> None:
         view = build_view(doc, track, masker=masker, codes=codes, withheld_tests=["MRI", "biopsy"])
         positions = [order[b.id] for b in view.blocks]
         assert positions == sorted(set(positions)), (name, track)
-        json.dumps(view.leakage_audit)
+        json.dumps(view.leakage_audit.to_dict())
         if track in CAPTIONING:
             assert surviving_captions(doc, view) == [], (name, track)
             assert layer3(Document(view.blocks)).edits == (), (name, track)
@@ -845,5 +845,5 @@ def test_real_views_audit_consistently(real_masker: Masker, all_codes: Scope) ->
             view = build_view(doc, track, masker=real_masker, codes=codes,
                               withheld_tests=["MRI", "CT"])  # fmt: skip
             check_audit(doc, view, release_dir=str(PACKETS.parent))
-            names = [r["path"] for r in view.leakage_audit["ontology_release"]]
+            names = [r["path"] for r in view.leakage_audit.ontology_release]
             assert names == [PACKETS.name]

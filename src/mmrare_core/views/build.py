@@ -15,8 +15,8 @@ Layer 1 drops title, abstract, conclusion and back matter (``sections``); trunca
 the Layer-1 document, before masking (DESIGN.md); Layer 2 masks the diagnosis over the whole
 view at once, so a short form defined in one paragraph is masked in every other
 (``masking``); Layer 3 masks captions (``captions``). Every step is recorded in the view's
-``leakage_audit``, a JSON-ready dict that is byte-identical for the same input, release and
-rules.
+``leakage_audit``, a frozen :class:`LeakageAudit` whose ``to_dict()`` is byte-identical (as
+sorted JSON) for the same input, release and rules.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +38,15 @@ from mmrare_core.text.spans import apply_edits
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.masking.masker import Masker
 
-__all__ = ["AUDIT_SCHEMA_VERSION", "MaskedView", "Track", "ViewConfig", "build_view", "tracks"]
+__all__ = [
+    "AUDIT_SCHEMA_VERSION",
+    "LeakageAudit",
+    "MaskedView",
+    "Track",
+    "ViewConfig",
+    "build_view",
+    "tracks",
+]
 
 AUDIT_SCHEMA_VERSION = 1
 #: Joins blocks for Layer 2: not white space, not a word character, so no alias spans it.
@@ -56,13 +64,50 @@ class Track:
 
 
 @dataclass(frozen=True, slots=True)
+class LeakageAudit:
+    """What building a view did, layer by layer: the record a view carries and an item keeps.
+
+    Each layer's entry is None when the track does not run it; ``scope`` is there when Layer 2
+    ran. The entries are JSON-ready dicts (their keys are the file format: see ``to_dict``).
+    """
+
+    schema_version: int
+    library: dict[str, str]
+    id_scheme: str
+    source: str
+    pmcid: str
+    track: str
+    layers: tuple[str, ...]
+    ontology_release: tuple[dict[str, Any], ...]
+    targets: tuple[int, ...]
+    layer1: dict[str, Any] | None
+    truncation: dict[str, Any] | None
+    layer2: dict[str, Any] | None
+    layer3: dict[str, Any] | None
+    counts: dict[str, int]
+    scope: dict[str, Any] | None = None
+    #: Reserved for checks run when the view is built; empty today (the audit runs them).
+    prechecks: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready record (``scope`` only when Layer 2 ran)."""
+        record = {f.name: getattr(self, f.name) for f in fields(self)}
+        record["layers"] = list(self.layers)
+        record["ontology_release"] = list(self.ontology_release)
+        record["targets"] = list(self.targets)
+        if self.scope is None:
+            del record["scope"]
+        return record
+
+
+@dataclass(frozen=True, slots=True)
 class MaskedView:
     """What a model sees for one track: the text, its blocks, and the audit record."""
 
     track: str
     text: str
     blocks: tuple[Block, ...]
-    leakage_audit: dict[str, Any]
+    leakage_audit: LeakageAudit
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: track, text, blocks (id, kind, section, label, text), audit."""
@@ -79,7 +124,7 @@ class MaskedView:
                 }
                 for b in self.blocks
             ],
-            "leakage_audit": self.leakage_audit,
+            "leakage_audit": self.leakage_audit.to_dict(),
         }
 
     def to_json(self) -> str:
@@ -276,7 +321,7 @@ class _Audit:
         }
         return replace(doc, blocks=tuple(blocks))
 
-    def finish(self, doc: Document) -> dict[str, Any]:
+    def finish(self, doc: Document) -> LeakageAudit:
         record = self.record
         l1, l2, l3 = record["layer1"], record["layer2"], record["layer3"]
         record["counts"] = {
@@ -288,7 +333,10 @@ class _Audit:
             "chars_in": len(self.before.text),
             "chars_out": len(doc.text),
         }
-        return record
+        record["layers"] = tuple(record["layers"])
+        record["ontology_release"] = tuple(record["ontology_release"])
+        record["targets"] = tuple(record["targets"])
+        return LeakageAudit(**record)
 
 
 def _release(info: Any) -> dict[str, Any]:
