@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1] / "src" / PKG
 #: first name under mmrare_core -> its floor; cli is the top floor, so it may import everything
 FLOORS = {
     "errors": 0, "_version": 0,
-    "base": 1, "text": 2, "rules": 3, "ontology": 4, "masking": 5, "documents": 6,
+    "base": 1, "rules": 2, "text": 3, "ontology": 4, "masking": 5, "documents": 6,
     "views": 7, "audit": 8, "scoring": 9, "cli": 10,
 }  # fmt: skip
 

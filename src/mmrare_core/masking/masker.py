@@ -19,23 +19,22 @@ congenita" and leaves the rest: the inner span is masked.
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mmrare_core.base.cache import read_cached, write_cached
 from mmrare_core.base.config import configured
 from mmrare_core.errors import UnknownCodeError
+from mmrare_core.masking.automaton import Candidate, Entry, TokenAutomaton
 from mmrare_core.masking.short_forms import ShortFormRules, short_form_rules, tied_short_forms
-from mmrare_core.ontology.aliases import AliasTable, alias_key
+from mmrare_core.ontology.aliases import AliasTable
 from mmrare_core.ontology.fragments import Fragment
 from mmrare_core.ontology.model import parse_code
 from mmrare_core.text.normalize import Normalized, normalize
 from mmrare_core.text.spans import apply_edits, leftmost_longest
-from mmrare_core.text.words import at_word_boundary, is_word_char
 
 if TYPE_CHECKING:  # pragma: no cover
     from mmrare_core.ontology.ontology import Ontology
@@ -55,7 +54,7 @@ __all__ = [
 
 MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 #: Bump when the pickled automaton's layout changes.
-MASKER_FORMAT = 2
+MASKER_FORMAT = 5
 
 
 class MatchKind(IntEnum):
@@ -134,21 +133,6 @@ class MaskResult:
         }
 
 
-class _Entry(NamedTuple):
-    code: int
-    kind: int  # ALIAS or FRAGMENT
-    exact: str  # the case-sensitive key, or "" when case does not matter
-    form: str
-    rule_id: str
-    capitalized: bool = False  # a proper-name fragment: the source must start with a capital
-
-
-class _Candidate(NamedTuple):
-    start: int  # normalized offsets
-    end: int
-    entry: _Entry
-
-
 @dataclass(frozen=True, slots=True)
 class Match:
     """A span of the diagnosis in a text (source offsets): the form, code and rule behind it."""
@@ -159,12 +143,6 @@ class Match:
     code: int
     rule_id: str
     kind: MatchKind = MatchKind.ALIAS
-
-
-@dataclass(slots=True)
-class _Compiled:
-    automaton: Any
-    fragments: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Masker:
@@ -178,9 +156,10 @@ class Masker:
     ) -> None:
         self.ontology = ontology
         self.table = table
-        self._automaton = _compile(table, fragments or {})
+        rules_dir = ontology.rules.rules_dir if ontology is not None else None
+        self._automaton = _compile(table, fragments or {}, rules_dir)
         self._fragments = fragments or {}
-        self._last: tuple[tuple[str, Scope], tuple[Normalized, list[_Candidate]]] | None = None
+        self._last: tuple[tuple[str, Scope], tuple[Normalized, list[Candidate]]] | None = None
 
     # -- construction and the disk cache
 
@@ -269,40 +248,26 @@ class Masker:
         norm, candidates = self._scan(text, scope)
         if not fragments:
             candidates = [c for c in candidates if c.entry.kind == ALIAS]
-        return [
-            Match(*norm.source_span(c.start, c.end), c.entry.form, c.entry.code,
-                  c.entry.rule_id, MatchKind(c.entry.kind))
-            for c in leftmost_longest(candidates, lambda c: c.entry.kind)
-        ]  # fmt: skip
+        return [self._match(norm, c) for c in leftmost_longest(candidates, lambda c: c.entry.kind)]
 
-    def _scan(self, text: str, scope: Scope) -> tuple[Normalized, list[_Candidate]]:
+    def _match(self, norm: Normalized, candidate: Candidate) -> Match:
+        """A candidate in source offsets, naming every rule it took: the alias's, then the
+        token rules that the text's form needed."""
+        start, end = norm.source_span(candidate.start, candidate.end)
+        entry = candidate.entry
+        rules = self._automaton.rules_used(norm.source[start:end], entry.form, bool(entry.exact))
+        rule_id = "+".join((entry.rule_id, *rules))
+        return Match(start, end, entry.form, entry.code, rule_id, MatchKind(entry.kind))
+
+    def _scan(self, text: str, scope: Scope) -> tuple[Normalized, list[Candidate]]:
         """Every candidate span of the scope, fragments included (the first acceptable entry
         of each hit, aliases first), for the last text scanned."""
         key = (text, scope)
         if self._last is None or self._last[0] != key:
             norm = normalize(text)
-            self._last = (key, (norm, list(self._candidates(norm, frozenset(scope.codes)))))
+            found = list(self._automaton.candidates(norm, frozenset(scope.codes)))
+            self._last = (key, (norm, found))
         return self._last[1]
-
-    def _candidates(self, norm: Normalized, codes: frozenset[int]) -> Iterator[_Candidate]:
-        text = norm.text
-        for end, (length, key_codes, entries) in self._automaton.iter(text):
-            if key_codes.isdisjoint(codes):
-                continue
-            start = end + 1 - length
-            if not at_word_boundary(text, start, end + 1) and not _before_citation(
-                norm, start, end + 1
-            ):
-                continue
-            for entry in entries:
-                if entry.code not in codes:
-                    continue
-                if entry.exact and not _same_capitals(norm, start, end + 1, entry.exact):
-                    continue
-                if entry.capitalized and not norm.source[norm.source_start(start)].isupper():
-                    continue
-                yield _Candidate(start, end + 1, entry)
-                break
 
     # -- masking
 
@@ -349,50 +314,19 @@ class Masker:
 # --------------------------------------------------------------------------- compiling
 
 
-def _compile(table: AliasTable, fragments: dict[str, Fragment]) -> Any:
-    import ahocorasick
-
-    entries: dict[str, list[_Entry]] = defaultdict(list)
-    for alias in table:
-        key = alias_key(alias.form)
-        exact = alias_key(alias.form, True) if alias.case_sensitive else ""
-        entries[key].append(_Entry(alias.code, ALIAS, exact, alias.form, alias.rule_id))
-    for key, frag in fragments.items():
-        entries[key].extend(
-            _Entry(c, FRAGMENT, "", key, "distinctive_fragment", frag.proper_name)
-            for c in frag.codes
-        )
-    automaton = ahocorasick.Automaton()
-    for key, items in entries.items():
-        if key:
-            ordered = tuple(sorted(items, key=lambda e: (e.kind, e.exact == "", e.code)))
-            automaton.add_word(key, (len(key), frozenset(e.code for e in ordered), ordered))
-    automaton.make_automaton()
-    return automaton
-
-
-_CITATION = re.compile(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?=$|[\s)\].;:]|,\s)")
-
-
-def _before_citation(norm: Normalized, start: int, end: int) -> bool:
-    """A name of eight characters or more that ends in a lower-case letter of the source,
-    followed by a citation number glued to it ("Kawasaki disease3", "syndrome2,5)"): the
-    digits are a reference marker, not part of a longer word, when white space, the end,
-    a closing bracket or punctuation follows them (not "3-methyl...", not "46,XY ..."). The
-    start must still be a word boundary."""
-    text = norm.text
-    if end - start < 8 or end >= len(text):
-        return False
-    if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
-        return False
-    if not _CITATION.match(text, end) or not text[end - 1].isalpha():
-        return False
-    return norm.source[norm.source_end(end - 1) - 1].islower()
-
-
-def _same_capitals(norm: Normalized, start: int, end: int, exact: str) -> bool:
-    s, e = norm.source_span(start, end)
-    return alias_key(norm.source[s:e], True) == exact
+def _compile(
+    table: AliasTable, fragments: dict[str, Fragment], rules_dir: str | Path | None = None
+) -> TokenAutomaton:
+    names: list[tuple[str, Entry]] = [
+        (a.form, Entry(a.code, ALIAS, "x" if a.case_sensitive else "", a.form, a.rule_id))
+        for a in table
+    ]
+    names += [
+        (key, Entry(c, FRAGMENT, "", key, "distinctive_fragment", frag.proper_name))
+        for key, frag in fragments.items()
+        for c in frag.codes
+    ]
+    return TokenAutomaton(names, rules_dir)
 
 
 def _apply(

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["RefAlias", "reference_fold", "reference_spans"]
 
@@ -96,8 +97,144 @@ def reference_fold(text: str, keep_case: bool = False) -> tuple[str, list[tuple[
     return "".join(out), where
 
 
-def _key(form: str, keep_case: bool) -> str:
-    return reference_fold(form, keep_case)[0].strip(" ")
+# --------------------------------------------------------------------------- tokens, slowly
+
+
+@dataclass(frozen=True, slots=True)
+class _Sub:
+    """One sub-token of a folded string: where it is, its canonical tokens, its glue."""
+
+    start: int
+    end: int
+    tokens: tuple[str, ...]
+    glued: bool  # nothing between it and the sub-token before
+    joined: bool  # only joiner characters between it and the sub-token before
+
+
+def _kind(char: str) -> str:
+    if unicodedata.category(char) == "Pc":
+        return "_"
+    if char.isdigit():
+        return "digit"
+    if "\u0370" <= char <= "\u03ff":
+        return "greek"
+    return "letter" if _word(char) else ""
+
+
+def _roman_table(maximum: int) -> dict[str, int]:
+    """Roman numerals 1..maximum, written out by place value (not parsed)."""
+    table = {}
+    for value in range(1, maximum + 1):
+        tens, ones = divmod(value, 10)
+        ones_text = ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"][ones]
+        table["x" * tens + ones_text] = value
+    return table
+
+
+def _canon(word: str, kind: str, keep_case: bool, data: dict[str, Any]) -> tuple[str, ...]:
+    if kind == "greek":
+        return tuple(data["greek"].get(c.lower(), c) for c in word)
+    if kind == "digit":
+        return (word[:-1],) if word.endswith("s") else (word,)
+    if kind != "letter":
+        return (word,)
+    lower = word.lower()
+    romans = _roman_table(data["max"])
+    if lower in romans and (not keep_case or word.isupper()):
+        return (str(romans[lower]),)
+    numeral, letter = lower[:-1], lower[-1:]
+    if numeral in romans and letter in data["letters"] and (not keep_case or word[:-1].isupper()):
+        return (str(romans[numeral]), letter)
+    text = word if keep_case else lower
+    capitals = sum(c.isupper() for c in text)
+    if not text.endswith("s") or any(text.endswith(e) for e in data["keep"]):
+        return (text,)
+    if keep_case and capitals >= 2:
+        return (text[:-1],) if len(text) >= 3 else (text,)
+    if len(text) < data["min"] or (keep_case and text[:-1].isupper()):
+        return (text,)
+    return (text[:-3] + "y",) if text.endswith("ies") and len(text) > 4 else (text[:-1],)
+
+
+def _subs(folded: str, keep_case: bool = False) -> list[_Sub]:
+    """The sub-tokens of a folded string, found one character at a time."""
+    data = _token_data()
+    subs: list[_Sub] = []
+    i, last_end = 0, 0
+    while i < len(folded):
+        if folded.startswith("'s", i) and (i + 2 == len(folded) or not _word(folded[i + 2])):
+            subs.append(_Sub(i, i + 2, (), i == last_end, True))
+            i = last_end = i + 2
+            continue
+        kind = _kind(folded[i])
+        if not kind:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(folded) and _kind(folded[j]) == kind:
+            j += 1
+        if (
+            kind == "digit"
+            and folded.startswith("s", j)
+            and not (j + 1 < len(folded) and _word(folded[j + 1]))
+        ):
+            j += 1  # NPC1s: a plural glued to the numeral
+        between = folded[last_end:i]
+        joined = all(c.isspace() or c in data["joiners"] for c in between)
+        tokens = _canon(folded[i:j], kind, keep_case, data)
+        subs.append(_Sub(i, j, tokens, i == last_end and bool(subs), joined))
+        i = last_end = j
+    return subs
+
+
+def _slots(subs: list[_Sub], keep_case: bool = False) -> list[tuple[str, int]]:
+    """``(token, index of its sub-token)``, with ``("|", -1)`` for each break."""
+    out: list[tuple[str, int]] = []
+    for index, sub in enumerate(subs):
+        if index and not sub.joined and out and out[-1][0] != "|":
+            out.append(("|", -1))
+        for token in sub.tokens:
+            if keep_case and len(token) == 1 and out and out[-1][0][-1:].isdigit():
+                token = token.lower()
+            out.append((token, index))
+    while out and out[-1][0] == "|":
+        out.pop()
+    return out
+
+
+def _name_keys(form: str, keep_case: bool) -> list[tuple[str, ...]]:
+    """The token keys of a name: as written, and with its letter-letter hyphens dropped in
+    every combination (at most the first three)."""
+    folded = reference_fold(form, keep_case)[0].strip(" ")
+    hyphens = [
+        i for i in range(1, len(folded) - 1)
+        if folded[i] == "-" and _kind(folded[i - 1]) == "letter" == _kind(folded[i + 1])
+    ][:3]  # fmt: skip
+    keys = []
+    for mask in range(2 ** len(hyphens)):
+        drop = {h for bit, h in enumerate(hyphens) if mask >> bit & 1}
+        variant = "".join(c for i, c in enumerate(folded) if i not in drop)
+        keys.append(tuple(t for t, _ in _slots(_subs(variant, keep_case), keep_case)))
+    return keys
+
+
+def _exact(written: str) -> tuple[str, ...]:
+    folded = reference_fold(written, keep_case=True)[0].strip(" ")
+    return tuple(t for t, _ in _slots(_subs(folded, True), True))
+
+
+def _token_data() -> dict[str, Any]:
+    from mmrare_core.rules.files import read_rule_file
+
+    rules = {r["kind"]: r for r in read_rule_file("tokens.json")["rules"]}
+    return {
+        "joiners": rules["joiner"]["joiners"],
+        "greek": rules["greek"]["letters"],
+        "max": rules["numeral"]["max"],
+        "letters": rules["numeral"]["subtype_letters"],
+        "min": rules["plural"]["min_length"],
+        "keep": rules["plural"]["keep_endings"],
+    }
 
 
 def _word(char: str) -> bool:
@@ -118,30 +255,61 @@ def _before_citation(folded: str, text: str, i: int, j: int, end: int) -> bool:
 def reference_spans(text: str, aliases: Sequence[RefAlias]) -> list[tuple[int, int, int]]:
     """``(start, end, code)`` source spans of ``aliases`` in ``text``, as Layer 2 masks them.
 
-    Every alias at every position of the folded text; whole words only (a name of eight
-    characters or more that ends in a lower-case letter may be glued to a citation number);
-    capitals compared for case-sensitive aliases; leftmost-longest, ties to a case-sensitive
-    alias, then to the lowest code.
+    Every alias (as written, and with its hyphens dropped) at every token of the folded
+    text, compared token by token (``rules/tokens.json``: joiners, plurals, possessives,
+    Greek letters, numerals); whole words only (a name of eight characters or more that ends
+    in a lower-case letter may be glued to a citation number); capitals compared for
+    case-sensitive aliases; leftmost-longest, ties to a case-sensitive alias, then to the
+    lowest code.
     """
     folded, where = reference_fold(text)
+    subs = _subs(folded)
+    slots = _slots(subs)
     found = []
     for alias in aliases:
-        key = _key(alias.form, False)
-        exact = _key(alias.form, True) if alias.case_sensitive else ""
-        for i in range(len(folded) - len(key) + 1) if key else ():
-            j = i + len(key)
-            if folded[i:j] != key or (i and _word(folded[i - 1]) and _word(folded[i])):
-                continue
-            start, end = where[i][0], where[j - 1][1]
-            glued = j < len(folded) and _word(folded[j - 1]) and _word(folded[j])
-            if glued and not _before_citation(folded, text, i, j, end):
-                continue
-            if exact and _key(text[start:end], True) != exact:
-                continue
-            found.append((i, j, not exact, alias.code, start, end))
+        exact = _exact(alias.form) if alias.case_sensitive else ()
+        for key in dict.fromkeys(_name_keys(alias.form, False)):
+            for i in range(len(slots) - len(key) + 1) if key else ():
+                span = _span(slots, subs, folded, text, where, i, key)
+                if span is None or (exact and _exact(text[span[2] : span[3]]) != exact):
+                    continue
+                found.append((span[0], span[1], not exact, alias.code, span[2], span[3]))
     chosen, last = [], -1
     for i, j, _, code, start, end in sorted(found, key=lambda f: (f[0], -f[1], f[2], f[3])):
         if i >= last:
             chosen.append((start, end, code))
             last = j
     return chosen
+
+
+def _span(
+    slots: list[tuple[str, int]],
+    subs: list[_Sub],
+    folded: str,
+    text: str,
+    where: list[tuple[int, int]],
+    i: int,
+    key: tuple[str, ...],
+) -> tuple[int, int, int, int] | None:
+    """``(folded start, folded end, source start, source end)`` of ``key`` at slot ``i``."""
+    window = slots[i : i + len(key)]
+    if tuple(t for t, _ in window) != key:
+        return None
+    first, last = window[0][1], window[-1][1]
+    if (i and slots[i - 1][1] == first) or (
+        i + len(key) < len(slots) and slots[i + len(key)][1] == last
+    ):
+        return None  # part of a sub-token only
+    if subs[first].glued:
+        return None
+    lo, hi = subs[first].start, subs[last].end
+    start, end = where[lo][0], where[hi - 1][1]
+    after = subs[last + 1] if last + 1 < len(subs) else None
+    if (
+        after is not None
+        and after.glued
+        and after.tokens
+        and not _before_citation(folded, text, lo, hi, end)
+    ):
+        return None
+    return lo, hi, start, end

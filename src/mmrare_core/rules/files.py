@@ -37,7 +37,7 @@ __all__ = [
 #: The rule files the library reads, by file name.
 RULE_FILES = tuple(SCHEMAS)
 #: The rule files that cached objects (the alias table, the masker) depend on: the cache key.
-CACHED_RULE_FILES = ("alias_rules.json", "specificity.json", "fragments.json")
+CACHED_RULE_FILES = ("alias_rules.json", "specificity.json", "fragments.json", "tokens.json")
 
 _SCHEMA_VERSION = 1
 _COMMON_KEYS = frozenset({"id", "kind", "description"})

@@ -84,6 +84,16 @@ SCHEMAS: dict[str, FileSchema] = {
     "short_forms.json": FileSchema(
         {"defined": (), "bracketed": ("max_chars",), "reported": ()}, _ANY
     ),
+    "tokens.json": FileSchema(
+        {
+            "joiner": ("joiners",),
+            "plural": ("min_length", "keep_endings"),
+            "possessive": (),
+            "greek": {"letters": {"*": None}},
+            "numeral": ("max", "subtype_letters"),
+        },
+        _ANY,
+    ),
     "temporal.json": FileSchema(
         {"cue": ("pattern",)},
         {
@@ -116,6 +126,7 @@ SCHEMAS: dict[str, FileSchema] = {
             "not_caption": ("pattern", "words", "word_pattern", "scope"),
             "caption_line": ("separator", "glued_text", "not_first"),
             "glued_caption": ("after",),
+            "sentence_caption": ("after", "not_after"),
             "bare_label": ("trailer",),
             "continuation": ("max_gap",),
             "caption_block": ("kinds",),

@@ -1,0 +1,248 @@
+"""The token automaton: one Aho-Corasick scan over a text's canonical tokens.
+
+Every name is compiled to its canonical token sequence (:mod:`mmrare_core.text.tokens`), one
+character per distinct token; a text is encoded the same way (a token no name uses becomes one
+"unknown" character, a separator that is no joiner a break) and scanned once. So a hit stands
+on token boundaries by construction, and every per-token equivalence holds at once: "GSD-Ia",
+"GSD 1a" and "GSD1A" are one key, and so are "cat-eye syndromes" and "cat eye syndrome".
+
+A hit is a candidate when it starts and ends on word boundaries (a word is sub-tokens glued
+with nothing between them; a name glued to a citation number still ends: "disease3"), its code
+is in scope, a case-sensitive name's capitals agree with the source, and a proper-name fragment
+starts with a capital. Offsets are those of the normalized text.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import accumulate
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from mmrare_core.text.normalize import Normalized, normalize_text, unify_keeping_case
+from mmrare_core.text.tokens import BREAK, token_parts, token_rules
+
+__all__ = ["Candidate", "Entry", "TokenAutomaton"]
+
+#: Every token is three characters of a 64-letter alphabet (a small alphabet keeps the
+#: automaton's nodes small; a hit counts only where it starts on a token: at a multiple of 3).
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/"
+_WIDTH = 3
+
+
+def _code(index: int) -> str:
+    return "".join(_ALPHABET[index >> shift & 63] for shift in (12, 6, 0))
+
+
+_UNKNOWN, _BREAK = _code(0), _code(1)
+_CITATION = re.compile(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?=$|[\s)\].;:]|,\s)")
+_EXACT_JOIN = "\x1f"
+
+
+class Entry(NamedTuple):
+    """One name behind a key: its code, kind (alias 0, fragment 1), capitals, form, rule."""
+
+    code: int
+    kind: int
+    exact: str  # the case-kept canonical key of a case-sensitive name, else ""
+    form: str
+    rule_id: str
+    capitalized: bool = False  # a proper-name fragment: the source must start with a capital
+    folded: str = ""  # the form as text/normalize folds it (set by the automaton)
+
+
+class Candidate(NamedTuple):
+    start: int  # normalized offsets
+    end: int
+    entry: Entry
+
+
+class TokenAutomaton:
+    """Names compiled to canonical token keys; scans a normalized text once. Picklable."""
+
+    def __init__(
+        self, names: Iterable[tuple[str, Entry]], rules_dir: str | Path | None = None
+    ) -> None:
+        import ahocorasick
+
+        self.rules_dir = rules_dir
+        self.rules = token_rules(rules_dir)
+        self._vocab: dict[str, str] = {}
+        entries: dict[str, list[Entry]] = defaultdict(list)
+        for form, entry in names:
+            variants = [form, *self.rules.joined_variants(unify_keeping_case(form))]
+            if entry.exact:  # an acronym's plural is a lower-case s, whatever it ends in
+                variants += [f"{v}s" for v in variants if v[-1:].isupper()]
+            for written in variants:
+                key = self._key(written)
+                exact = self.exact_key(written) if entry.exact else ""
+                item = entry._replace(exact=exact, folded=normalize_text(written))
+                if key and item not in entries[key]:
+                    entries[key].append(item)
+        self._automaton = ahocorasick.Automaton()
+        for key, items in entries.items():
+            ordered = tuple(sorted(items, key=lambda e: (e.kind, e.exact == "", e.code)))
+            self._automaton.add_word(key, (len(key), frozenset(e.code for e in ordered), ordered))
+        self._automaton.make_automaton()
+        self._codes: dict[str, str] = {}  # sub-token -> its characters (a cache)
+        self._separators: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._automaton)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"rules_dir": self.rules_dir, "vocab": self._vocab, "automaton": self._automaton}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.rules_dir = state["rules_dir"]
+        self.rules = token_rules(self.rules_dir)
+        self._vocab, self._automaton = state["vocab"], state["automaton"]
+        self._codes, self._separators = {}, {}
+
+    # -- keys
+
+    def _char(self, token: str) -> str:
+        if token == BREAK:
+            return _BREAK
+        char = self._vocab.get(token)
+        if char is None:
+            char = self._vocab[token] = _code(len(self._vocab) + 2)
+        return char
+
+    def _key(self, form: str) -> str:
+        return "".join(self._char(t) for t in self.rules.key(normalize_text(form)))
+
+    def exact_key(self, written: str) -> str:
+        """The case-kept canonical key that a case-sensitive name's source must have."""
+        return _EXACT_JOIN.join(self.rules.key(unify_keeping_case(written), keep_case=True))
+
+    # -- scanning
+
+    def _encode(self, sub: str) -> str:
+        tokens, _ = self.rules.canonical(sub)
+        code = "".join(self._vocab.get(t, _UNKNOWN) for t in tokens)
+        self._codes[sub] = code
+        return code
+
+    def _separator(self, separator: str) -> str:
+        code = self._separators[separator] = "" if self.rules.is_joiner(separator) else _BREAK
+        return code
+
+    def candidates(self, norm: Normalized, codes: frozenset[int]) -> Iterator[Candidate]:
+        """Every acceptable hit of a name of ``codes`` in ``norm`` (the first acceptable
+        entry of each hit; aliases before fragments, case-sensitive names first)."""
+        parts = token_parts(norm.text)
+        known, seps = self._codes, self._separators
+        pieces = [
+            (known[p] if p in known else self._encode(p))
+            if i & 1
+            else (seps[p] if p in seps else self._separator(p))
+            for i, p in enumerate(parts)
+        ]
+        hits = [
+            (end + 1 - length, end + 1, entries)
+            for end, (length, key_codes, entries) in self._automaton.iter("".join(pieces))
+            if (end + 1) % _WIDTH == 0 and not key_codes.isdisjoint(codes)
+        ]
+        if not hits:
+            return
+        ends = list(accumulate(map(len, pieces)))
+        offsets = list(accumulate(map(len, parts)))
+        for start, end, entries in hits:
+            span = self._span(parts, ends, offsets, start, end, norm)
+            if span is None:
+                continue
+            chosen = _choose(entries, codes, norm.text[span[0] : span[1]], self, norm, span)
+            if chosen is not None:
+                yield Candidate(*span, chosen)
+
+    def _span(
+        self,
+        parts: list[str],
+        ends: list[int],
+        offsets: list[int],
+        start: int,
+        end: int,
+        norm: Normalized,
+    ) -> tuple[int, int] | None:
+        """The normalized span of a hit, or None when it does not stand on word boundaries."""
+        first = bisect_right(ends, start)
+        last = bisect_right(ends, end - 1)
+        if not first & 1 or not last & 1 or ends[first - 1] != start or ends[last] != end:
+            return None
+        lo, hi = offsets[first - 1], offsets[last]
+        if first > 1 and parts[first - 1] == "":
+            return None  # glued to the sub-token before it
+        after = parts[last + 1] if last + 1 < len(parts) else " "
+        if after == "" and last + 2 < len(parts) and parts[last + 2] != "'s":
+            return (lo, hi) if _before_citation(norm, lo, hi) else None
+        return lo, hi
+
+    def accepts(self, norm: Normalized, start: int, end: int, entry: Entry) -> bool:
+        """Whether the span's capitals and first letter suit ``entry``."""
+        if entry.exact:
+            s, e = norm.source_span(start, end)
+            if self.exact_key(norm.source[s:e]) != entry.exact:
+                return False
+        return not entry.capitalized or norm.source[norm.source_start(start)].isupper()
+
+    # -- explaining
+
+    def rules_used(self, written: str, form: str, keep_case: bool = False) -> tuple[str, ...]:
+        """The token rules that make ``written`` (a span of a text) match ``form``
+        (``keep_case`` for a case-sensitive name)."""
+        mine, theirs = normalize_text(written), normalize_text(form)
+        if mine == theirs:
+            return ()
+        fold = unify_keeping_case if keep_case else normalize_text
+        used = {r for _, r in self.rules.sequence(fold(written), keep_case) if r} ^ {
+            r for _, r in self.rules.sequence(fold(form), keep_case) if r
+        }
+        if _joints(mine) != _joints(theirs) or not used:
+            used.add(self.rules.ids["joiner"])
+        return tuple(sorted(used))
+
+
+def _joints(text: str) -> list[str]:
+    """What stands between the words of ``text`` (possessives aside)."""
+    parts = token_parts(text)
+    return [sep for sep, sub in zip(parts[2::2], parts[3::2], strict=False) if sub != "'s"]
+
+
+def _choose(
+    entries: tuple[Entry, ...],
+    codes: frozenset[int],
+    written: str,
+    automaton: TokenAutomaton,
+    norm: Normalized,
+    span: tuple[int, int],
+) -> Entry | None:
+    """The first acceptable entry, or an entry of the same code and kind written exactly as
+    the text has it (so the rule reported is the alias's own where the table lists the form)."""
+    first = None
+    for entry in entries:
+        if entry.code not in codes or not automaton.accepts(norm, *span, entry):
+            continue
+        if first is None:
+            first = entry
+        if entry.folded == written and (entry.code, entry.kind) == (first.code, first.kind):
+            return entry
+        if (entry.code, entry.kind) != (first.code, first.kind):
+            break
+    return first
+
+
+def _before_citation(norm: Normalized, start: int, end: int) -> bool:
+    """A name of eight characters or more that ends in a lower-case letter of the source,
+    followed by a citation number glued to it ("Kawasaki disease3", "syndrome2,5)"): the
+    digits are a reference marker, not part of a longer word, when white space, the end,
+    a closing bracket or punctuation follows them (not "3-methyl...", not "46,XY ...")."""
+    text = norm.text
+    if end - start < 8 or end >= len(text):
+        return False
+    if not _CITATION.match(text, end) or not text[end - 1].isalpha():
+        return False
+    return norm.source[norm.source_end(end - 1) - 1].islower()

@@ -1,0 +1,118 @@
+"""Canonical token matching (issue 11): per-token equivalences hold at once, the fast path
+agrees with the brute-force reference, and every match names the token rules it used."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mmrare_core.masking import Masker
+from mmrare_core.masking.reference import RefAlias, reference_spans
+from mmrare_core.ontology import load
+from mmrare_core.ontology.aliases import AliasTable
+from mmrare_core.ontology.aliases import default_rules as alias_rules
+from mmrare_core.ontology.model import Disorder
+from mmrare_core.text.tokens import token_rules
+
+_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "kappa": "κ"}
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "6": "VI", "9": "IX", "12": "XII"}
+_WORD = st.from_regex(r"[a-z]{4,9}[bcdfgklmnprt]", fullmatch=True)
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("GSD Ia", "GSD1A"),
+        ("GSD-1a", "GSD1A"),
+        ("cateye syndromes", "Cat-eye syndrome"),
+        ("α1-antitrypsin deficiency", "Alpha-1 antitrypsin deficiency"),
+        ("mucopolysaccharidosis type 2", "Mucopolysaccharidosis type II"),
+        ("Menkes' diseases", "Menkes disease"),
+    ],
+)
+def test_forms_no_rule_lists_are_one_canonical_key(written: str, name: str) -> None:
+    rules = token_rules()
+    assert rules.key(written) == rules.key(name) or any(
+        rules.key(v) == rules.key(written) for v in rules.joined_variants(name)
+    )
+
+
+def _masker(name: str, *synonyms: str) -> Masker:
+    disorder = Disorder(7, name, synonyms, "Disease")
+    return Masker(AliasTable.build([disorder], alias_rules()))
+
+
+def _disguised(draw: st.DrawFn) -> tuple[str, str]:
+    """A name of invented words and what a report may write for it, with several
+    equivalences at once."""
+    words = draw(st.lists(_WORD, min_size=2, max_size=4))
+    greek = draw(st.sampled_from(sorted(_GREEK)))
+    number = draw(st.sampled_from(sorted(_ROMAN)))
+    hyphen = draw(st.integers(0, len(words) - 2))
+    name_parts = [*words[:hyphen], f"{words[hyphen]}-{words[hyphen + 1]}", *words[hyphen + 2 :]]
+    name = f"{greek}-{' '.join(name_parts)} type {number}"
+    out = []
+    for index, word in enumerate(words):
+        joiner = draw(st.sampled_from(["-", "\u2013", " ", ""])) if index == hyphen else " "
+        joiner = draw(st.sampled_from([" ", "-"])) if index != hyphen else joiner
+        form = word
+        if joiner:  # a plural or possessive ends a word: no "nothing" after it
+            form = word + "s" if draw(st.booleans()) else word
+            form = form + "'s" if draw(st.booleans()) and not form.endswith("s") else form
+        out.append(form)
+        if index < len(words) - 1:
+            out.append(joiner)
+    letter = _GREEK[greek] if draw(st.booleans()) else greek
+    numeral = _ROMAN[number] if draw(st.booleans()) else number
+    return name, f"{letter} {''.join(out)} type {numeral}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_every_equivalence_at_once_is_masked_as_the_reference_says(data: st.DataObject) -> None:
+    name, written = data.draw(st.builds(lambda: None).flatmap(lambda _: st.composite(
+        lambda draw: _disguised(draw))()))  # fmt: skip
+    masker = _masker(name)
+    text = f"We saw {written}. Then nothing."
+    result = masker.mask(text, [7], abbreviations=False)
+    aliases = [RefAlias(a.form, a.code, a.case_sensitive) for a in masker.table]
+    assert [(e.start, e.end, e.code) for e in result.edits] == reference_spans(text, aliases)
+    assert [e.original for e in result.edits] == [written], (name, written)
+    used = set(result.edits[0].rule_id.split("+")[1:])
+    assert used <= {r for r in token_rules().ids.values()}
+
+
+def test_every_match_names_the_token_rules_it_used() -> None:
+    masker = _masker("Cat-eye syndrome", "CES")
+    text = "A cateye syndromes case; then Cat-eye syndrome; CESs."
+    rules = [e.rule_id for e in masker.mask(text, [7], abbreviations=False).edits]
+    assert rules == [
+        "orphanet_name+token_joiner+token_plural", "orphanet_name", "orphanet_acronym+token_plural"
+    ]  # fmt: skip
+
+
+def test_acronyms_keep_their_capitals_through_the_equivalences() -> None:
+    masker = _masker("Glycogen storage disease type 1A", "GSD1A")
+    masked = masker.mask("GSD Ia, GSD-1a and gsd 1a; via.", [7], abbreviations=False)
+    assert masked.text == "[DIAGNOSIS_MASKED], [DIAGNOSIS_MASKED] and gsd 1a; via."
+
+
+def test_words_stay_words() -> None:
+    masker = _masker("Kawasaki disease")
+    text = "preKawasaki disease; Kawasaki diseaseslike; Kawasaki, disease; Kawasaki disease2x."
+    assert masker.mask(text, [7], abbreviations=False).edits == ()
+
+
+@pytest.mark.realdata
+def test_the_release_automaton_shrinks_or_holds() -> None:
+    """Forms that only differed by a token equivalence share one key now."""
+    from .conftest import PACKETS, require
+
+    require(PACKETS)
+    ontology = load(PACKETS)
+    masker = Masker.from_ontology(ontology, cache=False)
+    distinct_forms = len({re.sub(r"\s+", " ", a.form.casefold()) for a in ontology.aliases})
+    assert len(masker._automaton) < distinct_forms
