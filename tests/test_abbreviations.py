@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -19,6 +20,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mmrare_core.errors import MMRareError
+from mmrare_core.masking.short_forms import (
+    looks_like_short_form,
+    short_form_rules,
+    tied_short_forms,
+)
+from mmrare_core.text import abbreviations
 from mmrare_core.text.abbreviations import (
     Abbreviation,
     MissingExtraError,
@@ -324,6 +331,201 @@ def test_400k_characters_finish(text: str) -> None:
 def test_one_sentence_costs_what_it_costs_alone() -> None:
     sentence = "Dyskeratosis congenita (DKC) is a rare telomere disease. "
     assert len(find_abbreviations(sentence * 8000)) == 8000
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 11: the short forms a text ties to a name, linear in the text, as the O(A x S) loop
+
+CLOSING = re.compile(r"\s*[)\]]")
+MASK = "[DIAGNOSIS_MASKED]"
+
+
+def reference_tied_short_forms(
+    text: str,
+    names: list[tuple[int, int]],
+    marks: list[tuple[int, int]],
+) -> dict[str, tuple[int, str]]:
+    """``tied_short_forms`` as it was before issue 11: for every definition, a scan of every
+    name for the first one inside its long form (O(definitions x names)); brackets as they
+    are in the library (that part did not change)."""
+    rules = short_form_rules()
+    tied: dict[str, tuple[int, str]] = {}
+    if names:
+        for abbr in find_abbreviations(text):
+            lo, hi = abbr.long_span
+            index = next((i for i, (s, e) in enumerate(names) if lo <= s and e <= hi), None)
+            if index is not None:
+                tied.setdefault(abbr.short, (index, rules.defined))
+    for index, (start, end) in enumerate([*names, *marks]):
+        found = rules.after.match(text, end)
+        if found and looks_like_short_form(found.group(1)):
+            tied.setdefault(found.group(1), (index, rules.bracketed))
+        if index >= len(names):
+            found = rules.before.search(text, max(0, start - 20), start)
+            if found and CLOSING.match(text, end) and looks_like_short_form(found.group(1)):
+                tied.setdefault(found.group(1), (index, rules.bracketed))
+    return tied
+
+
+#: Between the pieces: plain words, sentence ends (also after "Fig." and an initial, which
+#: end none), blank lines, citations, stray and nested brackets.
+GLUE = [" ", " and ", ". ", ".\n\n", "; ", " (Fig. 2) ", " in E. ", "! The ", " [12]. Then ",
+        " (", ") ", ", ", "\n"]  # fmt: skip
+
+
+@st.composite
+def texts_with_names(draw: st.DrawFn) -> tuple[str, list[tuple[int, int]], list[tuple[int, int]]]:
+    """A text of definitions (forward and reversed, some repeated, some defining the same short
+    form again), masks and glue; names drawn from the words of its long forms (most of them
+    inside one), anywhere, unsorted, repeated, empty or backwards; marks on the masks."""
+    text = ""
+    inside: list[tuple[int, int]] = []  # word-aligned spans of long forms
+    marks: list[tuple[int, int]] = []
+    made: list[list[str]] = []
+    for _ in range(draw(st.integers(1, 10))):
+        kind = draw(st.sampled_from(["forward", "reversed", "again", "mask", "glue", "words"]))
+        if kind == "again":  # a long form of before, in either direction
+            long_words = draw(st.sampled_from(made)) if made else draw(long_forms)
+            kind = draw(st.sampled_from(["forward", "reversed"]))
+        elif kind in ("forward", "reversed"):
+            long_words = draw(long_forms)
+        if kind in ("forward", "reversed"):
+            made.append(long_words)
+            short = "".join(w[0] for w in long_words).upper()
+            text += draw(st.sampled_from(GLUE))
+            if kind == "reversed":
+                text += f"{short} ("
+            starts = []
+            for k, word in enumerate(long_words):
+                starts.append(len(text))
+                text += word + (" " if k < len(long_words) - 1 else "")
+            ends = [s + len(w) for s, w in zip(starts, long_words, strict=True)]
+            inside += [(s, e) for i, s in enumerate(starts) for e in ends[i:]]
+            inside += [(e, e) for e in ends]  # empty, also at a reversed long form's end
+            text += ")" if kind == "reversed" else f" ({short})"
+        elif kind == "mask":
+            text += draw(st.sampled_from(["", "ABC ", "MCLS (", "the "]))
+            marks.append((len(text), len(text) + len(MASK)))
+            text += MASK + draw(st.sampled_from([" (MCLS)", " ", "", ")", ") "]))
+        elif kind == "glue":
+            text += draw(st.sampled_from(GLUE))
+        else:
+            text += draw(filler)
+    anywhere = st.tuples(st.integers(-2, len(text) + 2), st.integers(-2, len(text) + 2))
+    pick = st.sampled_from(inside) if inside else anywhere
+    names = draw(st.lists(st.one_of(pick, pick, pick, anywhere), max_size=12))
+    return text, names, draw(st.permutations(marks))
+
+
+@given(texts_with_names())
+def test_tied_short_forms_equals_the_quadratic_loop(
+    case: tuple[str, list[tuple[int, int]], list[tuple[int, int]]],
+) -> None:
+    text, names, marks = case
+    expected = reference_tied_short_forms(text, names, marks)
+    assert list(tied_short_forms(text, names, marks).items()) == list(expected.items())
+
+
+def test_tied_short_forms_takes_the_lowest_index_inside_the_long_form() -> None:
+    text = "Dyskeratosis congenita (DKC) and Kawasaki disease (KD) were seen."
+    names = [(33, 49), (13, 22), (0, 22), (0, 12), (0, 23)]  # (0, 23) reaches past the long form
+    defined = short_form_rules().defined
+    tied = tied_short_forms(text, names)
+    assert list(tied.items()) == [("DKC", (1, defined)), ("KD", (0, defined))]
+    assert list(reference_tied_short_forms(text, names, []).items()) == list(tied.items())
+    # edge cases no finder makes: an empty span where a reversed long form ends, a backward one
+    text = "We saw DKC (dyskeratosis congenita) twice."
+    assert tied_short_forms(text, [(34, 34)]) == {"DKC": (0, defined)}
+    assert tied_short_forms(text, [(40, 36), (40, 30)]) == {"DKC": (1, defined)}
+    assert reference_tied_short_forms(text, [(40, 36), (40, 30)], []) == {"DKC": (1, defined)}
+
+
+#: The sentence breaks before issue 11: a look-behind for ``. ! ?`` (the new pattern starts at
+#: the punctuation, which lets ``re`` skip ahead; :func:`_sentences` steps over it).
+LOOK_BEHIND_BREAK = re.compile(r"\n[^\S\n]*\n\s*|(?<=[.!?])[\d,\u2013\-\[\]\"')]*\s+(?=[A-Z])")
+
+
+def look_behind_sentences(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for match in LOOK_BEHIND_BREAK.finditer(text):
+        if text[match.start()] != "\n" and abbreviations._abbreviated(text, match.start() - 1):
+            continue
+        if match.start() > start:
+            out.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+#: Sentence ends in every combination: a word (an initial, an abbreviation), punctuation,
+#: citations or brackets, white space (a line break, a blank line).
+sentence_ends = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "E", "Fig", "al", "e.g", "cases", "(x", "1", "", '"']),
+        st.sampled_from([".", "!", "?", "", ".)", ".1,2", ".[3]", '."', ".\u2013", ";"]),
+        st.sampled_from([" ", "\n", "\n\n", "\n \n", " \t", "", "\u00a0", "  \n"]),
+        st.sampled_from(["The", "A", "the", "", "(", "1"]),
+    ).map("".join),
+    max_size=8,
+).map(" ".join)
+
+
+@given(sentence_ends)
+def test_sentences_are_those_of_the_look_behind(text: str) -> None:
+    assert list(abbreviations._sentences(text)) == look_behind_sentences(text)
+
+
+@st.composite
+def text_and_offsets(draw: st.DrawFn) -> tuple[str, list[int]]:
+    """Words, white space and brackets between sentence ends; sorted offsets, some outside."""
+    pieces = ["word", "x", " ", "\n", "12", "(", ")", "-", "\u00a0"]
+    parts = draw(st.lists(st.one_of(st.sampled_from(pieces), sentence_ends), max_size=30))
+    text = "".join(parts)
+    return text, sorted(draw(st.lists(st.integers(-2, len(text) + 2), max_size=12)))
+
+
+@given(text_and_offsets(), st.integers(0, 6), st.integers(0, 12))
+def test_sentences_holding_offsets_are_found_around_them(
+    case: tuple[str, list[int]], look_back: int, jump: int
+) -> None:
+    """The sentences around the offsets, found by scans that resume near each (short bounds
+    here, so that the scans jump and look back in these short texts), are those of the scan of
+    the whole text that hold one."""
+    text, offsets = case
+    bounds = abbreviations._LOOK_BACK, abbreviations._JUMP
+    abbreviations._LOOK_BACK, abbreviations._JUMP = look_back, jump
+    try:
+        found = list(abbreviations._sentences_holding(text, offsets))
+    finally:
+        abbreviations._LOOK_BACK, abbreviations._JUMP = bounds
+    every = abbreviations._sentences(text)
+    assert found == [(lo, hi) for lo, hi in every if any(lo <= i < hi for i in offsets)]
+
+
+@given(texts_with_names())
+def test_definitions_near_names_are_those_of_find_abbreviations(
+    case: tuple[str, list[tuple[int, int]], list[tuple[int, int]]],
+) -> None:
+    """Given the starts of the names, every definition whose long form holds a name is found."""
+    text, names, _ = case
+    starts = sorted(s for s, e in names if s <= e)
+    near = abbreviations._definitions(text, starts)
+    everything = find_abbreviations(text)
+    assert all(a in everything for a in near)
+    holding = [a for a in everything if any(a.long_span[0] <= s <= a.long_span[1] for s in starts)]
+    assert all(a in near for a in holding)
+
+
+def test_many_definitions_and_names_finish() -> None:
+    """30,000 definitions and 30,000 names (1.1 M characters): 5.6 x 10^8 turns of the old
+    loop, one bisection each now (timings live in benchmarks/matcher_bench.py)."""
+    sentence = "Kawasaki disease (KD) was excluded; dyskeratosis congenita (DKC) was not. "
+    text = sentence * 15_000
+    names = [(m.start(), m.end()) for m in re.finditer("dyskeratosis congenita", text)][::-1]
+    names += [(m.start(), m.end()) for m in re.finditer("excluded", text)]
+    tied = tied_short_forms(text, names)
+    assert tied == {"DKC": (14_999, short_form_rules().defined)}
 
 
 # --------------------------------------------------------------------------------------------

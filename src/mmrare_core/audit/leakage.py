@@ -131,6 +131,7 @@ def residual_findings(
         ("residual_fragment", _fragments),
         ("residual_near_miss", _near_misses),
         ("residual_code", _codes_in_text),
+        ("residual_coarser", _coarser_names),
         ("gene_or_omim", _genes_and_omim),
     ]
     out: list[Finding] = []
@@ -284,6 +285,25 @@ def _to_source(edits: Sequence[Edit], position: int) -> int:
         elif edit.out_start < position:
             return edit.start
     return position + shift
+
+
+def _coarser_names(
+    field: str, text: str, masker: Masker, scope: Scope, rules: AuditRules
+) -> list[Finding]:
+    """Coarser names of the diagnosis (a name minus qualifiers, a head, a part, a nearest
+    group): each with its rule and how many disorders of the release share it."""
+    return [
+        rules.finding(
+            "residual_coarser",
+            f"{text[m.start : m.end]!r} is a coarser name of ORPHA:{m.code} ({m.rule_id}); "
+            f"{m.shared} disorder(s) of the release share it"
+            + ("; it names a finding" if m.finding else ""),
+            rule=m.rule_id,
+            field=field,
+            span=(m.start, m.end),
+        )
+        for m in masker.coarser_left(text, scope)
+    ]
 
 
 def _codes_in_text(

@@ -1,13 +1,18 @@
 """Captions: what ``rules/captions.json`` says a figure, table or supplementary caption looks
 like (label names, the caption-line shape, sentences that only refer to a figure, captions
-glued to the text before them), compiled once (:class:`CaptionRules`).
+glued to the text before them, captions that start a sentence in running text), compiled
+once (:class:`CaptionRules`).
 
 :func:`parse_text <mmrare_core.documents.text.parse_text>` uses them to split captions into
 caption blocks and :func:`layer3 <mmrare_core.views.l3_captions.layer3>` to mask them.
 
->>> found = default_caption_rules().match_line("Figure 2. CT of the chest.")
+>>> rules = default_caption_rules()
+>>> found = rules.match_line("Figure 2. CT of the chest.")
 >>> found.label, found.label_slug, found.rule
 ('Figure 2', 'figure-2', 'caption_line')
+>>> line = "The boy was admitted. Figure 1. Chest radiograph. As shown in Figure 2. CT."
+>>> [(m.label, m.rule, line[m.body_start : m.end]) for m in rules.line_captions(line, True)]
+[('Figure 1', 'sentence_caption', 'Chest radiograph. As shown in Figure 2. CT.')]
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ class CaptionMatch:
     ``start`` is where the label run starts, ``label_end`` where its last label ends,
     ``body_start`` where the caption text starts and ``end`` where it ends (``body_start ==
     end`` for a bare label). ``rule`` is the rule that found it (``caption_line``,
-    ``glued_caption`` or ``bare_label``); ``label_rule`` the rule of the label.
+    ``glued_caption``, ``sentence_caption`` or ``bare_label``); ``label_rule`` the rule of the
+    label.
     """
 
     start: int
@@ -64,6 +70,25 @@ class _Label(NamedTuple):
     pattern: re.Pattern[str]
 
 
+#: How far before a label its ``after`` and ``not_after`` context is read.
+_CONTEXT = 40
+
+
+class _Placed(NamedTuple):
+    """A rule for a label inside a line: what the text before it must end with (``after``),
+    and must not (``not_after``), both read in the :data:`_CONTEXT` characters before it."""
+
+    rule: str
+    after: re.Pattern[str]
+    not_after: re.Pattern[str] | None
+
+    def fits(self, text: str, start: int) -> bool:
+        low = max(0, start - _CONTEXT)
+        if not self.after.search(text, low, start):
+            return False
+        return self.not_after is None or not self.not_after.search(text, low, start)
+
+
 class CaptionRules:
     """The compiled caption rules (from ``rules/captions.json`` or a folder of your own)."""
 
@@ -79,10 +104,13 @@ class CaptionRules:
         self._separator = self._compile(line, "separator")
         self._glued_text = self._compile(line, "glued_text")
         self._not_first = frozenset(str(line.get("not_first", "")))
-        glued = self._one(rules, "glued_caption")
-        self.glued_rule = glued["id"]
-        label_any = "|".join(f"(?:{lab.pattern.pattern})" for lab in self.labels)
-        self._glued = re.compile(f"(?<={self._compile(glued, 'after').pattern})(?:{label_any})")
+        glued = self._placed(self._one(rules, "glued_caption"))
+        sentence = self._placed(self._one(rules, "sentence_caption"))
+        self.glued_rule, self.sentence_rule = glued.rule, sentence.rule
+        self._glued, self._sentence = glued, sentence
+        #: The rules whose label starts a line or a sentence: a ``line_start`` rejection
+        #: applies to a single label they find.
+        self._starts = frozenset((self.line_rule, self.sentence_rule))
         bare = self._one(rules, "bare_label")
         self.bare_rule = bare["id"]
         self._trailer = self._compile(bare, "trailer")
@@ -105,6 +133,13 @@ class CaptionRules:
         if key not in rule:
             raise RuleFileError(f"{self._where}: rule {rule['id']!r}: missing {key!r}")
         return rule_pattern(_RULE_FILE, rule["id"], key, rule[key], 0, self.rules_dir)
+
+    def _placed(self, rule: Mapping[str, Any]) -> _Placed:
+        """``after`` (and ``not_after``): patterns the text before the label must end with."""
+        keys = ("after", "not_after") if "not_after" in rule else ("after",)
+        found = [self._compile(rule, key) for key in keys]
+        ends = [re.compile(f"(?:{p.pattern})\\Z") for p in found]
+        return _Placed(rule["id"], ends[0], ends[1] if len(ends) > 1 else None)
 
     def _rejection(self, rule: Mapping[str, Any]) -> tuple[str, bool, re.Pattern[str]]:
         """``(id, line start only, pattern)``: a pattern, or words (``words`` and words
@@ -161,7 +196,8 @@ class CaptionRules:
     def rejected_by(self, text: str, label_end: int, line_start: bool = True) -> str | None:
         """Id of the rule that says the label ending at ``label_end`` is only a reference.
 
-        ``line_start``: the label is alone at the start of a line (not glued, not in a run).
+        ``line_start``: the label is alone at the start of a line or of a sentence (not glued,
+        not in a run).
         """
         for rule_id, only_line_start, pattern in self.rejections:
             if (line_start or not only_line_start) and pattern.match(text, label_end):
@@ -176,7 +212,7 @@ class CaptionRules:
         label_end = match.end()
         if self._trailer.fullmatch(text, label_end, end):
             return self._make(text, start, label_end, end, end, label, match, self.bare_rule)
-        if self.rejected_by(text, label_end, rule == self.line_rule and count == 1):
+        if self.rejected_by(text, label_end, rule in self._starts and count == 1):
             return None
         sep = self._separator.match(text, label_end, end)
         if sep and sep.end() < end and text[sep.end()] not in self._not_first:
@@ -213,11 +249,20 @@ class CaptionRules:
 
     def find_glued(self, line: str, pos: int = 0) -> CaptionMatch | None:
         """The first caption glued to the text before it in ``line``, from ``pos`` on."""
+        return self._find(line, pos, (self._glued,))
+
+    def find_sentence_caption(self, line: str, pos: int = 0) -> CaptionMatch | None:
+        """The first caption that starts a sentence inside ``line``, from ``pos`` on."""
+        return self._find(line, pos, (self._sentence,))
+
+    def _find(self, line: str, pos: int, placed: tuple[_Placed, ...]) -> CaptionMatch | None:
+        """The first caption with text, from ``pos`` on, whose label fits one of ``placed``."""
         if not self._hinted(line):
             return None
         for start in self._hint_positions(line, max(pos, 1)):
-            if self._glued.match(line, start):
-                found = self._caption(line, start, len(line), self.glued_rule)
+            rule = next((p.rule for p in placed if p.fits(line, start)), None)
+            if rule is not None:
+                found = self._caption(line, start, len(line), rule)
                 if found is not None and not found.bare:
                     return found
         return None
@@ -231,21 +276,33 @@ class CaptionRules:
                 i = line.find(hint, i + 1)
         return sorted(found)
 
-    def iter_captions(self, text: str) -> Iterator[CaptionMatch]:
-        """Every caption with text in ``text``, line by line; each ends where the next starts."""
+    def iter_captions(self, text: str, sentences: bool = False) -> Iterator[CaptionMatch]:
+        """Every caption with text in ``text``, line by line; each ends where the next starts.
+
+        ``sentences``: also captions that start a sentence inside a line (see
+        :meth:`line_captions`).
+        """
         offset = 0
         for line in text.split("\n"):
-            yield from (_shift(m, offset) for m in self.line_captions(line))
+            yield from (_shift(m, offset) for m in self.line_captions(line, sentences))
             offset += len(line) + 1
 
-    def line_captions(self, line: str) -> Iterator[CaptionMatch]:
-        """The captions with text in one line: at its start, then glued ones, in order."""
+    def line_captions(self, line: str, sentences: bool = False) -> Iterator[CaptionMatch]:
+        """The captions with text in one line: at its start, then the glued ones (and, with
+        ``sentences``, those that start a sentence: rule ``sentence_caption``), in order.
+
+        Each runs to the start of the next one or to the end of the line (so that Layer 3's
+        ``"Fig. 1. [X]Fig. 2. [X]"`` reads as two captions again). :func:`parse_text
+        <mmrare_core.documents.text.parse_text>` splits captions into blocks without
+        ``sentences``; Layer 3 masks with them.
+        """
+        inside = (self._glued, self._sentence) if sentences else (self._glued,)
         first = self.match_line(line)
         found = [first] if first is not None and not first.bare else []
         pos = found[0].body_start if found else 0
-        while (glued := self.find_glued(line, pos)) is not None:
-            found.append(glued)
-            pos = glued.body_start
+        while (nxt := self._find(line, pos, inside)) is not None:
+            found.append(nxt)
+            pos = nxt.body_start
         for here, nxt in itertools.pairwise(found):
             yield dataclasses.replace(here, end=nxt.start)
         yield from found[-1:]

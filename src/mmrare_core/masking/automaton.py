@@ -52,6 +52,8 @@ class Entry(NamedTuple):
     rule_id: str
     capitalized: bool = False  # a proper-name fragment: the source must start with a capital
     folded: str = ""  # the form as text/normalize folds it (set by the automaton)
+    shared: int = 0  # a coarser name: how many disorders of the release share it
+    finding: bool = False  # a coarser name that names a finding: reported, never masked
 
 
 class Candidate(NamedTuple):
@@ -131,9 +133,13 @@ class TokenAutomaton:
         code = self._separators[separator] = "" if self.rules.is_joiner(separator) else _BREAK
         return code
 
-    def candidates(self, norm: Normalized, codes: frozenset[int]) -> Iterator[Candidate]:
+    def candidates(
+        self, norm: Normalized, codes: frozenset[int], fallback: frozenset[int] = frozenset()
+    ) -> Iterator[Candidate]:
         """Every acceptable hit of a name of ``codes`` in ``norm`` (the first acceptable
-        entry of each hit; aliases before fragments, case-sensitive names first)."""
+        entry of each hit; aliases before fragments, case-sensitive names first), else of a
+        name of ``fallback`` (codes whose names count only where no name of ``codes`` is)."""
+        scanned = codes | fallback
         parts = token_parts(norm.text)
         known, seps = self._codes, self._separators
         pieces = [
@@ -145,7 +151,7 @@ class TokenAutomaton:
         hits = [
             (end + 1 - length, end + 1, entries)
             for end, (length, key_codes, entries) in self._automaton.iter("".join(pieces))
-            if (end + 1) % _WIDTH == 0 and not key_codes.isdisjoint(codes)
+            if (end + 1) % _WIDTH == 0 and not key_codes.isdisjoint(scanned)
         ]
         if not hits:
             return
@@ -155,7 +161,10 @@ class TokenAutomaton:
             span = self._span(parts, ends, offsets, start, end, norm)
             if span is None:
                 continue
-            chosen = _choose(entries, codes, norm.text[span[0] : span[1]], self, norm, span)
+            written = norm.text[span[0] : span[1]]
+            chosen = _choose(entries, codes, written, self, norm, span)
+            if chosen is None and fallback:
+                chosen = _choose(entries, fallback, written, self, norm, span)
             if chosen is not None:
                 yield Candidate(*span, chosen)
 

@@ -20,7 +20,7 @@ congenita" and leaves the rest: the inner span is masked.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ from mmrare_core.errors import UnknownCodeError
 from mmrare_core.masking.automaton import Candidate, Entry, TokenAutomaton
 from mmrare_core.masking.short_forms import ShortFormRules, short_form_rules, tied_short_forms
 from mmrare_core.ontology.aliases import AliasTable
+from mmrare_core.ontology.coarser import Coarser, coarser_rules
 from mmrare_core.ontology.fragments import Fragment
 from mmrare_core.ontology.model import parse_code
 from mmrare_core.text.normalize import Normalized, normalize
@@ -54,7 +55,7 @@ __all__ = [
 
 MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 #: Bump when the pickled automaton's layout changes.
-MASKER_FORMAT = 5
+MASKER_FORMAT = 6
 
 
 class MatchKind(IntEnum):
@@ -63,9 +64,11 @@ class MatchKind(IntEnum):
     ALIAS = 0  #: a name of the scope, or a variant an alias rule made
     FRAGMENT = 1  #: a distinctive fragment of a name (strict views)
     SHORT_FORM = 2  #: a short form the text ties to a masked name
+    COARSER = 3  #: a coarser name: a name minus qualifiers, a head, a part, a nearest group
 
 
 ALIAS, FRAGMENT, SHORT_FORM = MatchKind.ALIAS, MatchKind.FRAGMENT, MatchKind.SHORT_FORM
+COARSER = MatchKind.COARSER
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,8 @@ class MaskConfig:
     fragments: bool = False
     #: Mask the short forms the report defines for a masked name, wherever they are used.
     abbreviations: bool = True
+    #: Mask the specific coarser names (``rules/coarser.json``); None follows ``fragments``.
+    coarser: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -105,9 +110,17 @@ class Scope:
     targets: tuple[int, ...]
     codes: tuple[int, ...]
     reasons: tuple[tuple[int, str], ...] = ()
+    #: The nearest groups above the targets, with their numbers of descendants: their names
+    #: are coarser names of the diagnosis (``coarser_parent``).
+    groups: tuple[tuple[int, int], ...] = ()
 
     def __contains__(self, code: object) -> bool:
         return code in self.codes
+
+    @property
+    def scanned(self) -> frozenset[int]:
+        """Every code whose names a scan looks for: the scope and its nearest groups."""
+        return frozenset(self.codes) | {code for code, _ in self.groups}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +156,10 @@ class Match:
     code: int
     rule_id: str
     kind: MatchKind = MatchKind.ALIAS
+    #: A coarser name: how many disorders of the release share it (0 for other kinds).
+    shared: int = 0
+    #: A coarser name that names a finding: never masked.
+    finding: bool = False
 
 
 class Masker:
@@ -153,28 +170,31 @@ class Masker:
         table: AliasTable,
         ontology: Ontology | None = None,
         fragments: dict[str, Fragment] | None = None,
+        coarser: dict[int, tuple[Coarser, ...]] | None = None,
     ) -> None:
         self.ontology = ontology
         self.table = table
         rules_dir = ontology.rules.rules_dir if ontology is not None else None
-        self._automaton = _compile(table, fragments or {}, rules_dir)
+        self._automaton = _compile(table, fragments or {}, coarser or {}, rules_dir)
         self._fragments = fragments or {}
-        self._last: tuple[tuple[str, Scope], tuple[Normalized, list[Candidate]]] | None = None
+        self._last: tuple[tuple[str, Scope], tuple[Normalized, list[Match]]] | None = None
 
     # -- construction and the disk cache
 
     @classmethod
     def from_ontology(cls, ontology: Ontology, cache: bool = True) -> Masker:
         """The masker of a release, from the disk cache when the release came from ``load``."""
+        from mmrare_core.ontology.coarser import coarser_names
         from mmrare_core.ontology.fragments import distinctive_fragments
 
+        rules_dir = ontology.rules.rules_dir
         key = f"{ontology.cache_key}-{MASKER_FORMAT}" if ontology.cache_key else None
         if cache and key:
             parts = read_cached("masker", key, tuple)
             if parts is not None and len(parts) == 2:
                 return cls._from_parts(ontology, *parts)
         fragments = distinctive_fragments(ontology, ontology.rules.rules_dir)
-        masker = cls(ontology.aliases, ontology, fragments)
+        masker = cls(ontology.aliases, ontology, fragments, coarser_names(ontology, rules_dir))
         if cache and key:  # only the compiled parts: the ontology has a cache of its own
             write_cached("masker", key, (masker._automaton, masker._fragments))
         return masker
@@ -231,43 +251,101 @@ class Masker:
                     for sub in ont.subtypes(code):
                         reasons.setdefault(sub.code, f"subtype of ORPHA:{code}")
         ordered = tuple(sorted(reasons))
-        return Scope(targets, ordered, tuple((c, reasons[c]) for c in ordered))
+        groups = self._groups(targets, ordered) if ont is not None else ()
+        return Scope(targets, ordered, tuple((c, reasons[c]) for c in ordered), groups)
+
+    def _groups(
+        self, targets: tuple[int, ...], codes: tuple[int, ...]
+    ) -> tuple[tuple[int, int], ...]:
+        """The nearest groups above the targets small enough to name them (coarser_parent)."""
+        ont = self.ontology
+        assert ont is not None
+        limit = coarser_rules(ont.rules.rules_dir).max_descendants
+        found: dict[int, int] = {}
+        for code in targets:
+            for group in ont.category(code):
+                size = len(ont.descendants(group.code))
+                if group.code not in codes and size <= limit:
+                    found[group.code] = size
+        return tuple(sorted(found.items()))
 
     # -- matching
 
     def find(
-        self, text: str, scope: Scope | int | str | Iterable[int | str], *, fragments: bool = False
+        self,
+        text: str,
+        scope: Scope | int | str | Iterable[int | str],
+        *,
+        fragments: bool = False,
+        coarser: bool = False,
     ) -> list[Match]:
-        """Leftmost-longest, non-overlapping alias spans of the scope, in source offsets
-        (``fragments``: distinctive fragments compete too, an alias winning a tie).
+        """Leftmost-longest, non-overlapping spans of the scope's names, in source offsets;
+        ``fragments``: distinctive fragments compete too, ``coarser``: the specific coarser
+        names (an alias wins a tie, then a fragment, then a coarser name).
 
-        One scan of a text serves every ``find`` of it with the same scope, with fragments or
-        without, until another text is scanned: the checks of one field scan it once.
+        One scan of a text serves every ``find`` of it with the same scope, until another
+        text is scanned: the checks of one field scan it once.
         """
         scope = scope if isinstance(scope, Scope) else self.scope(scope)
-        norm, candidates = self._scan(text, scope)
-        if not fragments:
-            candidates = [c for c in candidates if c.entry.kind == ALIAS]
-        return [self._match(norm, c) for c in leftmost_longest(candidates, lambda c: c.entry.kind)]
+        norm, found = self._scan(text, scope)
+        limit = self._max_coarser()
+        wanted = [
+            m for m in found
+            if m.kind == ALIAS
+            or (fragments and m.kind == FRAGMENT)
+            or (coarser and m.kind == COARSER and not m.finding and m.shared <= limit)
+        ]  # fmt: skip
+        return [self._sourced(norm, m) for m in leftmost_longest(wanted, lambda m: m.kind)]
 
-    def _match(self, norm: Normalized, candidate: Candidate) -> Match:
-        """A candidate in source offsets, naming every rule it took: the alias's, then the
-        token rules that the text's form needed."""
-        start, end = norm.source_span(candidate.start, candidate.end)
-        entry = candidate.entry
-        rules = self._automaton.rules_used(norm.source[start:end], entry.form, bool(entry.exact))
-        rule_id = "+".join((entry.rule_id, *rules))
-        return Match(start, end, entry.form, entry.code, rule_id, MatchKind(entry.kind))
+    def coarser_left(
+        self, text: str, scope: Scope | int | str | Iterable[int | str]
+    ) -> list[Match]:
+        """Every coarser name of the scope in ``text``, masked by policy or not (what the audit
+        and a view's record report), leftmost-longest among them."""
+        scope = scope if isinstance(scope, Scope) else self.scope(scope)
+        norm, found = self._scan(text, scope)
+        coarser = [m for m in found if m.kind == COARSER]
+        return [self._sourced(norm, m) for m in leftmost_longest(coarser, lambda m: m.shared)]
 
-    def _scan(self, text: str, scope: Scope) -> tuple[Normalized, list[Candidate]]:
-        """Every candidate span of the scope, fragments included (the first acceptable entry
-        of each hit, aliases first), for the last text scanned."""
+    def _max_coarser(self) -> int:
+        rules_dir = self.ontology.rules.rules_dir if self.ontology else None
+        return coarser_rules(rules_dir).max_codes
+
+    def _scan(self, text: str, scope: Scope) -> tuple[Normalized, list[Match]]:
+        """Every candidate of the scope (fragments and coarser names included) in normalized
+        offsets, each with its kind, for the last text scanned."""
         key = (text, scope)
         if self._last is None or self._last[0] != key:
             norm = normalize(text)
-            found = list(self._automaton.candidates(norm, frozenset(scope.codes)))
-            self._last = (key, (norm, found))
+            candidates = self._automaton.candidates(norm, frozenset(scope.codes), scope.scanned)
+            found = [self._classify(c, scope) for c in candidates]
+            self._last = (key, (norm, [m for m in found if m is not None]))
         return self._last[1]
+
+    def _classify(self, candidate: Candidate, scope: Scope) -> Match | None:
+        """A candidate as a match of its kind (normalized offsets): the name of a nearest
+        group is a coarser name of the scope (``coarser_parent``)."""
+        entry = candidate.entry
+        kind, shared, rule_id = MatchKind(entry.kind), entry.shared, entry.rule_id
+        if entry.code not in scope.codes:
+            if kind != ALIAS:
+                return None
+            kind, rule_id = COARSER, self._parent_rule()
+            shared = dict(scope.groups).get(entry.code, 0)
+        return Match(candidate.start, candidate.end, entry.form, entry.code, rule_id, kind,
+                     shared, entry.finding)  # fmt: skip
+
+    def _parent_rule(self) -> str:
+        rules_dir = self.ontology.rules.rules_dir if self.ontology else None
+        return coarser_rules(rules_dir).parent_id
+
+    def _sourced(self, norm: Normalized, match: Match) -> Match:
+        """A match in source offsets, naming every rule it took: its own, then the token
+        rules that the text's form needed."""
+        start, end = norm.source_span(match.start, match.end)
+        keep_case = match.kind == ALIAS and match.form.isupper()
+        used = self._automaton.rules_used(norm.source[start:end], match.form, keep_case)
+        return replace(match, start=start, end=end, rule_id="+".join((match.rule_id, *used)))
 
     # -- masking
 
@@ -292,7 +370,8 @@ class Masker:
             raise TypeError(f"mask() takes str, not {type(text).__name__}")
         cfg = configured(MaskConfig, config, {"token": token, **overrides})
         scope = codes if isinstance(codes, Scope) else self.scope(codes)
-        spans = self.find(text, scope, fragments=cfg.fragments)
+        coarser = cfg.fragments if cfg.coarser is None else cfg.coarser
+        spans = self.find(text, scope, fragments=cfg.fragments, coarser=coarser)
         short_forms: tuple[str, ...] = ()
         if cfg.abbreviations:
             rules = short_form_rules(self.ontology.rules.rules_dir if self.ontology else None)
@@ -315,7 +394,10 @@ class Masker:
 
 
 def _compile(
-    table: AliasTable, fragments: dict[str, Fragment], rules_dir: str | Path | None = None
+    table: AliasTable,
+    fragments: dict[str, Fragment],
+    coarser: dict[int, tuple[Coarser, ...]],
+    rules_dir: str | Path | None = None,
 ) -> TokenAutomaton:
     names: list[tuple[str, Entry]] = [
         (a.form, Entry(a.code, ALIAS, "x" if a.case_sensitive else "", a.form, a.rule_id))
@@ -325,6 +407,11 @@ def _compile(
         (key, Entry(c, FRAGMENT, "", key, "distinctive_fragment", frag.proper_name))
         for key, frag in fragments.items()
         for c in frag.codes
+    ]
+    names += [
+        (c.form, Entry(code, COARSER, "", c.form, c.rule_id, shared=c.shared, finding=c.finding))
+        for code, forms in coarser.items()
+        for c in forms
     ]
     return TokenAutomaton(names, rules_dir)
 

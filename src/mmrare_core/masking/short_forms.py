@@ -18,12 +18,17 @@ A text ties a short form to the diagnosis (``rules/short_forms.json``) when
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mmrare_core.rules.files import read_rule_file
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mmrare_core.text.abbreviations import Abbreviation
 
 __all__ = ["ShortFormRules", "looks_like_short_form", "short_form_rules", "tied_short_forms"]
 
@@ -91,13 +96,12 @@ def tied_short_forms(
     rules = rules or short_form_rules()
     tied: dict[str, tuple[int, str]] = {}
     if names:
-        from mmrare_core.text.abbreviations import find_abbreviations
-
-        for abbr in find_abbreviations(text):
-            lo, hi = abbr.long_span
-            index = next((i for i, (s, e) in enumerate(names) if lo <= s and e <= hi), None)
-            if index is not None:
-                tied.setdefault(abbr.short, (index, rules.defined))
+        spans = _Spans(names)
+        for abbr in spans.definitions(text):
+            if abbr.short not in tied:
+                index = spans.first_inside(*abbr.long_span)
+                if index is not None:
+                    tied[abbr.short] = (index, rules.defined)
     for index, (start, end) in enumerate([*names, *marks]):
         found = rules.after.match(text, end)
         if found and looks_like_short_form(found.group(1)):
@@ -107,3 +111,45 @@ def tied_short_forms(
             if found and _CLOSING.match(text, end) and looks_like_short_form(found.group(1)):
                 tied.setdefault(found.group(1), (index, rules.bracketed))
     return tied
+
+
+class _Spans:
+    """The name spans, sorted once by start, for "the first name inside this long form".
+
+    Linear in the text (issue 11): the definitions are looked for only where a name starts
+    (:func:`mmrare_core.text.abbreviations._definitions`), and each long form finds the
+    names inside it by bisection among the few that start in it, where a scan of every name
+    for every definition cost O(definitions x names) on a large text. The first name is the
+    one of lowest index, whatever the order of ``names``. A span that ends before it starts
+    may lie inside a long form that does not hold its start: with one, every definition is
+    looked for and such spans are tried one by one (no finder makes them).
+    """
+
+    __slots__ = ("_ends", "_indices", "_odd", "_starts")
+
+    def __init__(self, names: Sequence[tuple[int, int]]) -> None:
+        ordered = sorted((s, e, i) for i, (s, e) in enumerate(names) if s <= e)
+        unique = [span for k, span in enumerate(ordered) if not k or span[:2] != ordered[k - 1][:2]]
+        self._starts = [s for s, _, _ in unique]
+        self._ends = [e for _, e, _ in unique]
+        self._indices = [i for _, _, i in unique]  # the lowest index of each distinct span
+        self._odd = [(s, e, i) for i, (s, e) in enumerate(names) if s > e]
+
+    def definitions(self, text: str) -> list[Abbreviation]:
+        """The definitions of ``text`` whose long form may hold a name, in text order."""
+        from mmrare_core.text.abbreviations import _definitions
+
+        return _definitions(text, None if self._odd else self._starts)
+
+    def first_inside(self, lo: int, hi: int) -> int | None:
+        """The lowest index of a name ``(s, e)`` with ``lo <= s`` and ``e <= hi``."""
+        best: int | None = None
+        k = bisect_left(self._starts, lo)
+        while k < len(self._starts) and self._starts[k] <= hi:
+            if self._ends[k] <= hi and (best is None or self._indices[k] < best):
+                best = self._indices[k]
+            k += 1
+        for s, e, i in self._odd:
+            if lo <= s and e <= hi and (best is None or i < best):
+                best = i
+        return best

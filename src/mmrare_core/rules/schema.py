@@ -84,6 +84,18 @@ SCHEMAS: dict[str, FileSchema] = {
     "short_forms.json": FileSchema(
         {"defined": (), "bracketed": ("max_chars",), "reported": ()}, _ANY
     ),
+    "coarser.json": FileSchema(
+        {
+            "qualifier": ("words",),
+            "head": ("suffixes", "generic"),
+            "component": ("separators", "feature_heads"),
+            "adjective": ("pairs",),
+            "parent": ("max_descendants",),
+            "policy": ("max_codes",),
+            "finding": ("words", "patterns"),
+        },
+        _ANY,
+    ),
     "tokens.json": FileSchema(
         {
             "joiner": ("joiners",),

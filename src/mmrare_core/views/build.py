@@ -318,6 +318,7 @@ class _Audit:
             "fragments": strict,
             "abbreviations": list(result.abbreviations),
             "edits": edits,
+            "coarser_left": _coarser_left(masker, result.text, result.scope, blocks),
         }
         return replace(doc, blocks=tuple(blocks))
 
@@ -344,6 +345,24 @@ def _release(info: Any) -> dict[str, Any]:
     record = asdict(info)
     record["path"] = Path(record["path"]).name
     return record
+
+
+def _coarser_left(
+    masker: Masker, masked: str, scope: Any, blocks: Sequence[Block]
+) -> list[dict[str, Any]]:
+    """The coarser names of the diagnosis still in the view (one scan of its masked text),
+    so that a builder sees them without running the audit."""
+    starts = _block_starts(blocks)
+    out = []
+    for match in masker.coarser_left(masked, scope):
+        index = bisect_right(starts, match.start) - 1
+        start = starts[index]
+        out.append(
+            {"block": blocks[index].id, "start": match.start - start, "end": match.end - start,
+             "text": masked[match.start : match.end], "rule": match.rule_id, "code": match.code,
+             "shared": match.shared, "finding": match.finding}
+        )  # fmt: skip
+    return out
 
 
 def _block_starts(blocks: Sequence[Block]) -> list[int]:

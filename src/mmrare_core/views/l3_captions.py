@@ -13,12 +13,16 @@ shape, the sentences that only refer to a figure, captions glued to the text bef
   ``"Fig. 1 Grossly necrotic ..."`` → ``"Fig. 1. [CAPTION_MASKED]"``); any other caption
   block (a JATS caption, whose label is in ``Block.label``, or a caption's later paragraph)
   becomes the token alone;
-* caption lines inside any other block but a table (a caption line at the start of a line,
-  or glued to the text before it): the text after the label, up to the next caption or the
-  end of the line, becomes ``". " + token``.
+* captions inside any other block but a table (a caption line at the start of a line, a
+  caption glued to the text before it, or one that starts a sentence in running text: rule
+  ``sentence_caption``, ``"... was admitted. Figure 1. Chest radiograph ..."``): the text
+  after the label, up to the next caption or the end of the line, becomes ``". " + token``
+  (``"It was seen. Fig. 1. CT. Fig. 2. MRI."`` → ``"It was seen. Fig. 1. [CAPTION_MASKED]Fig.
+  2. [CAPTION_MASKED]"``: the second label stays glued to the token, so that masking again
+  finds both captions masked).
 
-In-text references stay: ``(Fig. 1)``, ``as shown in Figure 2``, ``Figure 2 shows ...``.
-Masking twice equals masking once.
+In-text references stay: ``(Fig. 1)``, ``as shown in Figure 2``, ``Figure 2 shows ...``,
+``see Fig. 3: ...``. Masking twice equals masking once.
 
 >>> from mmrare_core.documents.document import Block, Document
 >>> doc = Document((Block("figure-2.caption", "figure_caption", "Figure 2. CT of the chest.",
@@ -31,6 +35,9 @@ Masking twice equals masking once.
 ...     print(e.block_id, e.start, e.end, repr(e.original), e.rule)
 figure-2.caption 8 26 '. CT of the chest.' caption_block
 p1 30 44 ' Labs on day 1' glued_caption
+>>> block = Block("p2", "paragraph", "He was admitted (Fig. 1). Fig. 1: CT. As shown in Fig. 2.")
+>>> [(e.original, e.rule) for e in mask_block(block)]
+[(': CT. As shown in Fig. 2.', 'sentence_caption')]
 """
 
 from __future__ import annotations
@@ -108,7 +115,7 @@ def mask_block(
     if block.kind == TABLE:
         return []
     edits = []
-    for match in compiled.iter_captions(block.text):
+    for match in compiled.iter_captions(block.text, sentences=True):
         if block.text[match.body_start : match.end].strip() != token:
             edits.append(_edit(block, match.label_end, match.end, ". " + token, match.rule))
     return edits
