@@ -149,7 +149,9 @@ def test_recall_on_fragments(run: Run) -> None:
     # measured: fragments are warnings (residual_fragment): flagged 40/40 = 1.000 inside the
     # fragment table; outside it ("Tako", former eponyms "Reiter", ...) 1/4 = 0.25
     inside = _select(run, "fragment", group="inside")
-    assert _recall(inside, flagged=True)[0] >= 0.97, [o.leak.injected for o in inside if not o.flagged]
+    assert _recall(inside, flagged=True)[0] >= 0.97, [
+        o.leak.injected for o in inside if not o.flagged
+    ]
     assert all(o.leak.inside is not None for o in _select(run, "fragment"))
 
 
