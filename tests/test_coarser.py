@@ -97,7 +97,7 @@ def test_coarser_names_match_as_the_reference_says(surfaces: list[str], sep: str
     codes = [1, 2, 4]
     text = "We saw " + sep.join(surfaces) + "."
     forms = [
-        RefAlias(c.form, code, False)
+        RefAlias(c.form, code, False, reorder=False)
         for code, found in coarser_names(release).items()  # type: ignore[arg-type]
         if code in codes
         for c in found

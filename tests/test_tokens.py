@@ -118,3 +118,42 @@ def test_the_release_automaton_shrinks_or_holds() -> None:
     masker = Masker(ontology.aliases, ontology)  # names only: no fragments, no coarser names
     distinct_forms = len({re.sub(r"\s+", " ", a.form.casefold()) for a in ontology.aliases})
     assert len(masker._automaton) < distinct_forms
+
+
+_STOPS = st.sampled_from(["", "of ", "of the "])
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(_WORD, min_size=2, max_size=3, unique=True), st.permutations(range(3)), _STOPS,
+       st.booleans())  # fmt: skip
+def test_another_word_order_is_masked_as_the_reference_says(
+    words: list[str], order: list[int], stop: str, derive: bool
+) -> None:
+    """token_order (and token_derivation): the content words of a name in another order,
+    with stop words among them only, as the reference finds them its own way."""
+    name = " ".join(words) + " disease"
+    content = [*words, "disease"]
+    if derive:
+        content[0] = content[0] + "al"  # an adjective of the first word
+    picked = [content[i] for i in order[: len(content)] if i < len(content)]
+    picked += [w for w in content if w not in picked]
+    written = f" {stop}".join(picked)
+    masker = _masker(name)
+    text = f"We saw {written}. Then nothing."
+    result = masker.mask(text, [7], abbreviations=False)
+    aliases = [RefAlias(a.form, a.code, a.case_sensitive) for a in masker.table]
+    assert [(e.start, e.end, e.code) for e in result.edits] == reference_spans(text, aliases)
+    stops = (len(picked) - 1) * len(stop.split())
+    if (picked != content or stop) and stops <= token_rules().max_stop_words:
+        assert [e.original for e in result.edits] == [written], (name, written)
+
+
+def test_word_order_needs_every_content_word_and_nothing_else() -> None:
+    masker = _masker("Choledochal cyst")
+    masked = masker.mask(
+        "A cyst of the choledochus; cyst of the liver; the choledochus had a small cyst.", [7]
+    )
+    assert masked.text == (
+        "A [DIAGNOSIS_MASKED]; cyst of the liver; the choledochus had a small cyst."
+    )
+    assert masked.edits[0].rule_id == "orphanet_name+token_order+token_derivation"

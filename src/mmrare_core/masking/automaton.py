@@ -89,6 +89,7 @@ class TokenAutomaton:
             ordered = tuple(sorted(items, key=lambda e: (e.kind, e.exact == "", e.code)))
             self._automaton.add_word(key, (len(key), frozenset(e.code for e in ordered), ordered))
         self._automaton.make_automaton()
+        self._orders = self._order_names(names)
         self._codes: dict[str, str] = {}  # sub-token -> its characters (a cache)
         self._separators: dict[str, str] = {}
 
@@ -96,15 +97,35 @@ class TokenAutomaton:
         return len(self._automaton)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"rules_dir": self.rules_dir, "vocab": self._vocab, "automaton": self._automaton}
+        return {"rules_dir": self.rules_dir, "vocab": self._vocab, "automaton": self._automaton,
+                "orders": self._orders}  # fmt: skip
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.rules_dir = state["rules_dir"]
         self.rules = token_rules(self.rules_dir)
         self._vocab, self._automaton = state["vocab"], state["automaton"]
+        self._orders = state["orders"]
         self._codes, self._separators = {}, {}
 
     # -- keys
+
+    def _order_names(
+        self, names: Iterable[tuple[str, Entry]]
+    ) -> dict[int, list[tuple[tuple[str, ...], tuple[str, ...], Entry]]]:
+        """Per code, the names that may change order (``token_order``): their content
+        tokens' stems (sorted), their content tokens in order, and the entry."""
+        low, high = self.rules.order_tokens
+        out: dict[int, list[tuple[tuple[str, ...], tuple[str, ...], Entry]]] = defaultdict(list)
+        for form, entry in names:
+            if entry.kind != 0 or entry.exact:
+                continue
+            key = self.rules.key(normalize_text(form))
+            content = tuple(t for t in key if t not in self.rules.stop_words)
+            if BREAK in key or not low <= len(content) <= high:
+                continue
+            stems = tuple(sorted(self.rules.stem(t) for t in content))
+            out[entry.code].append((stems, content, entry._replace(folded=normalize_text(form))))
+        return dict(out)
 
     def _char(self, token: str) -> str:
         if token == BREAK:
@@ -153,10 +174,11 @@ class TokenAutomaton:
             for end, (length, key_codes, entries) in self._automaton.iter("".join(pieces))
             if (end + 1) % _WIDTH == 0 and not key_codes.isdisjoint(scanned)
         ]
+        offsets = list(accumulate(map(len, parts)))
+        yield from self._order_candidates(norm, parts, offsets, codes)
         if not hits:
             return
         ends = list(accumulate(map(len, pieces)))
-        offsets = list(accumulate(map(len, parts)))
         for start, end, entries in hits:
             span = self._span(parts, ends, offsets, start, end, norm)
             if span is None:
@@ -167,6 +189,34 @@ class TokenAutomaton:
                 chosen = _choose(entries, fallback, written, self, norm, span)
             if chosen is not None:
                 yield Candidate(*span, chosen)
+
+    def _order_candidates(
+        self, norm: Normalized, parts: list[str], offsets: list[int], codes: frozenset[int]
+    ) -> Iterator[Candidate]:
+        """Names of ``codes`` written in another order (``token_order``), their content
+        tokens (or derived forms, ``token_derivation``) side by side with stop words only."""
+        names = [n for code in codes for n in self._orders.get(code, ())]
+        if not names:
+            return
+        wanted = {stem for stems, _, _ in names for stem in stems}
+        tokens = _order_tokens(self.rules, parts, wanted)
+        where: dict[str, list[int]] = defaultdict(list)
+        for index, (stem, _, _) in enumerate(tokens):
+            if stem in wanted:
+                where[stem].append(index)
+        order_id, derivation_id = self.rules.ids["order"], self.rules.ids["derivation"]
+        for stems, content, entry in names:
+            rarest = min(stems, key=lambda stem: len(where.get(stem, ())))
+            for found in _windows(tokens, where.get(rarest, ()), stems, self.rules.max_stop_words):
+                first, last, written = found
+                if written == content and last - first + 1 == len(content):
+                    continue  # the name as it is: the automaton's
+                lo, hi = offsets[tokens[first][2] - 1], offsets[tokens[last][2]]
+                if not _bounded(parts, tokens[first][2], tokens[last][2]):
+                    continue
+                derived = sorted(written) != sorted(content)
+                rule = "+".join((entry.rule_id, order_id, *([derivation_id] if derived else [])))
+                yield Candidate(lo, hi, entry._replace(rule_id=rule))
 
     def _span(
         self,
@@ -213,6 +263,60 @@ class TokenAutomaton:
         if _joints(mine) != _joints(theirs) or not used:
             used.add(self.rules.ids["joiner"])
         return tuple(sorted(used))
+
+
+def _order_tokens(rules: Any, parts: list[str], wanted: set[str]) -> list[tuple[str, str, int]]:
+    """``(stem, token, part index)`` of every canonical token of a text, with ``("|", "|",
+    index)`` for a break; a stop word's stem is ``""``."""
+    out: list[tuple[str, str, int]] = []
+    for index in range(1, len(parts), 2):
+        if index > 1 and not rules.is_joiner(parts[index - 1]):
+            out.append((BREAK, BREAK, index))
+        for token in rules.canonical(parts[index])[0]:
+            stem = "" if token in rules.stop_words else rules.stem(token)
+            out.append((stem, token, index))
+    return out
+
+
+def _windows(
+    tokens: list[tuple[str, str, int]],
+    anchors: Iterable[int],
+    stems: tuple[str, ...],
+    max_stops: int,
+) -> Iterator[tuple[int, int, tuple[str, ...]]]:
+    """``(first, last, content tokens as written)`` of each run of tokens around an anchor
+    that holds exactly ``stems`` (in any order), starts and ends with one, and has no other
+    token but at most ``max_stops`` stop words."""
+    width = len(stems) + max_stops
+    seen = set()
+    for anchor in anchors:
+        for first in range(max(0, anchor - width + 1), anchor + 1):
+            if not tokens[first][0] or tokens[first][0] == BREAK:
+                continue
+            if first and tokens[first - 1][2] == tokens[first][2]:
+                continue  # inside a sub-token ("ia" is "1 a")
+            content, last = [], first
+            for index in range(first, min(len(tokens), first + width)):
+                stem = tokens[index][0]
+                if stem == BREAK or (stem and stem not in stems):
+                    break
+                if stem:
+                    content.append(index)
+                    if len(content) == len(stems):
+                        last = index
+                        break
+            found = tuple(sorted(tokens[i][0] for i in content))
+            inside = last + 1 < len(tokens) and tokens[last + 1][2] == tokens[last][2]
+            if found == stems and not inside and (first, last) not in seen:
+                seen.add((first, last))
+                yield first, last, tuple(tokens[i][1] for i in content)
+
+
+def _bounded(parts: list[str], first: int, last: int) -> bool:
+    """Whether sub-tokens ``first`` to ``last`` (part indices) stand on word boundaries."""
+    if first > 1 and parts[first - 1] == "":
+        return False
+    return last + 1 >= len(parts) or parts[last + 1] != "" or parts[last + 2 : last + 3] == ["'s"]
 
 
 def _joints(text: str) -> list[str]:

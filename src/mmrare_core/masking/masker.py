@@ -55,7 +55,7 @@ __all__ = [
 
 MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 #: Bump when the pickled automaton's layout changes.
-MASKER_FORMAT = 6
+MASKER_FORMAT = 7
 
 
 class MatchKind(IntEnum):
@@ -345,6 +345,8 @@ class Masker:
         start, end = norm.source_span(match.start, match.end)
         keep_case = match.kind == ALIAS and match.form.isupper()
         used = self._automaton.rules_used(norm.source[start:end], match.form, keep_case)
+        if self._automaton.rules.ids["order"] in match.rule_id.split("+"):
+            used = ()  # another word order: the candidate named its rules
         return replace(match, start=start, end=end, rule_id="+".join((match.rule_id, *used)))
 
     # -- masking

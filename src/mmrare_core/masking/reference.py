@@ -57,6 +57,7 @@ class RefAlias:
     form: str
     code: int
     case_sensitive: bool = False
+    reorder: bool = True  # may stand in another word order (a name; not a coarser name)
 
 
 def _unify(text: str) -> str:
@@ -234,6 +235,11 @@ def _token_data() -> dict[str, Any]:
         "letters": rules["numeral"]["subtype_letters"],
         "min": rules["plural"]["min_length"],
         "keep": rules["plural"]["keep_endings"],
+        "order": (rules["order"]["min_tokens"], rules["order"]["max_tokens"]),
+        "stops": set(rules["order"]["stop_words"]),
+        "max_stops": rules["order"]["max_stop_words"],
+        "min_stem": rules["derivation"]["min_stem"],
+        "endings": rules["derivation"]["suffixes"],
     }
 
 
@@ -274,12 +280,67 @@ def reference_spans(text: str, aliases: Sequence[RefAlias]) -> list[tuple[int, i
                 if span is None or (exact and _exact(text[span[2] : span[3]]) != exact):
                     continue
                 found.append((span[0], span[1], not exact, alias.code, span[2], span[3]))
+    found += _reordered(text, folded, where, subs, slots, aliases)
     chosen, last = [], -1
     for i, j, _, code, start, end in sorted(found, key=lambda f: (f[0], -f[1], f[2], f[3])):
         if i >= last:
             chosen.append((start, end, code))
             last = j
     return chosen
+
+
+def _stem(token: str, data: dict[str, Any]) -> str:
+    """The longest derivational ending that leaves a long enough stem, removed."""
+    best = token
+    for ending in data["endings"]:
+        stem = len(token) - len(ending)
+        if token.endswith(ending) and data["min_stem"] <= stem < len(best):
+            best = token[:stem]
+    return best
+
+
+def _reordered(
+    text: str,
+    folded: str,
+    where: list[tuple[int, int]],
+    subs: list[_Sub],
+    slots: list[tuple[str, int]],
+    aliases: Sequence[RefAlias],
+) -> list[tuple[int, int, bool, int, int, int]]:
+    """Names of two to four content tokens in another order: every run of slots that holds
+    exactly their content tokens (or derived forms) and stop words only."""
+    data = _token_data()
+    low, high = data["order"]
+    out = []
+    for alias in aliases:
+        if alias.case_sensitive or not alias.reorder:
+            continue
+        key = _name_keys(alias.form, False)[0]
+        content = [t for t in key if t not in data["stops"]]
+        if "|" in key or not low <= len(content) <= high:
+            continue
+        stems = sorted(_stem(t, data) for t in content)
+        for i in range(len(slots)):
+            for j in range(i, min(len(slots), i + len(content) + data["max_stops"])):
+                window = [t for t, _ in slots[i : j + 1]]
+                words = [t for t in window if t not in data["stops"]]
+                if "|" in window or window[0] in data["stops"] or window[-1] in data["stops"]:
+                    continue
+                if len(words) != len(content) or sorted(_stem(t, data) for t in words) != stems:
+                    continue
+                if (words == content and len(window) == len(words)) or slots[i][1] == (
+                    slots[i - 1][1] if i else -1
+                ):
+                    continue
+                if j + 1 < len(slots) and slots[j + 1][1] == slots[j][1]:
+                    continue
+                first, last = subs[slots[i][1]], subs[slots[j][1]]
+                after = subs[slots[j][1] + 1] if slots[j][1] + 1 < len(subs) else None
+                if first.glued or (after is not None and after.glued and after.tokens):
+                    continue
+                start, end = where[first.start][0], where[last.end - 1][1]
+                out.append((first.start, last.end, True, alias.code, start, end))
+    return out
 
 
 def _span(

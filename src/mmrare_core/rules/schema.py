@@ -103,6 +103,8 @@ SCHEMAS: dict[str, FileSchema] = {
             "possessive": (),
             "greek": {"letters": {"*": None}},
             "numeral": ("max", "subtype_letters"),
+            "order": ("min_tokens", "max_tokens", "max_stop_words", "stop_words"),
+            "derivation": ("min_stem", "suffixes"),
         },
         _ANY,
     ),

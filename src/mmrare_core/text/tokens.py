@@ -109,6 +109,19 @@ class TokenRules:
     max_numeral: int
     subtype_letters: str
     ids: dict[str, str]  # kind -> rule id
+    order_tokens: tuple[int, int]  # a name of this many content tokens may change order
+    max_stop_words: int
+    stop_words: frozenset[str]
+    min_stem: int
+    stem_endings: tuple[str, ...]  # longest first
+
+    def stem(self, token: str) -> str:
+        """``token`` without a derivational ending (``token_derivation``), if the stem left
+        is long enough: "choledochal" and "choledochus" -> "choledoch"."""
+        for ending in self.stem_endings:
+            if token.endswith(ending) and len(token) - len(ending) >= self.min_stem:
+                return token[: -len(ending)]
+        return token
 
     def is_joiner(self, separator: str) -> bool:
         """Whether ``separator`` joins two sub-tokens (else it is a :data:`BREAK`)."""
@@ -203,6 +216,7 @@ def token_rules(rules_dir: str | Path | None = None) -> TokenRules:
     """The packaged token rules (or those in ``rules_dir``), compiled once."""
     rules = {r["kind"]: r for r in read_rule_file("tokens.json", rules_dir)["rules"]}
     plural, numeral = rules["plural"], rules["numeral"]
+    order, derivation = rules["order"], rules["derivation"]
     return TokenRules(
         joiners=frozenset(rules["joiner"]["joiners"]),
         min_plural=int(plural["min_length"]),
@@ -211,4 +225,9 @@ def token_rules(rules_dir: str | Path | None = None) -> TokenRules:
         max_numeral=int(numeral["max"]),
         subtype_letters=str(numeral["subtype_letters"]),
         ids={kind: rule["id"] for kind, rule in rules.items()},
+        order_tokens=(int(order["min_tokens"]), int(order["max_tokens"])),
+        max_stop_words=int(order["max_stop_words"]),
+        stop_words=frozenset(order["stop_words"]),
+        min_stem=int(derivation["min_stem"]),
+        stem_endings=tuple(sorted(derivation["suffixes"], key=len, reverse=True)),
     )
