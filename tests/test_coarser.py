@@ -123,3 +123,27 @@ def test_real_release_coarser_names() -> None:
     masked = masker.mask("Endocarditis was treated.", [570762], fragments=True)
     assert masked.text == "[DIAGNOSIS_MASKED] was treated."
     assert masker.mask("Endocarditis was treated.", [570762]).edits == ()
+
+
+@pytest.mark.realdata
+def test_initialisms_no_rule_lists_are_flagged_and_rejected_where_defined() -> None:
+    """residual_initialism: 'PKD' (of the coarser 'polycystic kidney disease' of ADPKD) is
+    a warning used alone and a reject where the text defines it."""
+    from mmrare_core.audit.run import AuditContext, audit_item
+    from mmrare_core.ontology import load
+
+    from .conftest import PACKETS, require
+
+    require(PACKETS)
+    masker = Masker.from_ontology(load(PACKETS))
+
+    def initialisms(context: str) -> list[tuple[str, str]]:
+        item = {"question": "Q?", "context": context, "answer": "x", "orpha_code": "ORPHA:730",
+                "track": "T1"}  # fmt: skip
+        report = audit_item(item, AuditContext(masker))
+        return [(f.severity, f.rule) for f in report.findings if f.check == "residual_initialism"]
+
+    assert initialisms("Renal cysts; PKD was suspected.") == [("warn", "initialism_undefined")]
+    defined = initialisms("Renal cysts: polycystic kidney disease (PKD); PKD again.")
+    assert defined == [("reject", "initialism_defined")] * 2
+    assert initialisms("Renal cysts; ADPKD-like.") == []  # listed: residual_alias's business

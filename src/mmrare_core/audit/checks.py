@@ -33,6 +33,7 @@ CHECKS: dict[str, str] = {
     "residual_near_miss": "a misspelt alias of the diagnosis",
     "residual_code": "the ORPHA code written out",
     "residual_coarser": "a coarser name of the diagnosis, with how many disorders share it",
+    "residual_initialism": "an initialism of a name of the diagnosis that no rule lists",
     "gene_or_omim": "a gene symbol or OMIM number of the diagnosis",
     "caption_text": "a caption left in the context",
     "answer_in_context": "the answer's words in the context",

@@ -132,6 +132,7 @@ def residual_findings(
         ("residual_near_miss", _near_misses),
         ("residual_code", _codes_in_text),
         ("residual_coarser", _coarser_names),
+        ("residual_initialism", _initialisms),
         ("gene_or_omim", _genes_and_omim),
     ]
     out: list[Finding] = []
@@ -303,6 +304,36 @@ def _coarser_names(
             span=(m.start, m.end),
         )
         for m in masker.coarser_left(text, scope)
+    ]
+
+
+def _initialisms(
+    field: str, text: str, masker: Masker, scope: Scope, rules: AuditRules
+) -> list[Finding]:
+    """Initialisms of the scope's names and coarser names ("PCD"), derived by the alias
+    rules and matched case-sensitively, that the alias table does not list: a use is a
+    warning, a reject where the text defines it (``initialism_defined``)."""
+    from mmrare_core.text.abbreviations import find_abbreviations, short_form_uses
+
+    ontology = masker.ontology
+    if ontology is None or not text:
+        return []
+    names = [n for code in scope.codes for n in ontology.get(code).names]
+    names += [c.form for code in scope.codes for c in masker.coarser.get(code, ())]
+    listed = {a.form for code in scope.codes for a in ontology.aliases.for_code(code)}
+    letters = {i for name in names for i in ontology.rules.initialisms(name)} - listed
+    defined = {a.short for a in find_abbreviations(text)} if letters else set()
+    return [
+        rules.finding(
+            "residual_initialism",
+            f"{short!r} is an initialism of a name of the diagnosis"
+            + (", defined in this text" if short in defined else ", not defined in this text"),
+            rule="initialism_defined" if short in defined else "initialism_undefined",
+            field=field,
+            span=span,
+        )
+        for short in sorted(letters)
+        for span in short_form_uses(text, short)
     ]
 
 

@@ -55,7 +55,7 @@ __all__ = [
 
 MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 #: Bump when the pickled automaton's layout changes.
-MASKER_FORMAT = 7
+MASKER_FORMAT = 8
 
 
 class MatchKind(IntEnum):
@@ -174,8 +174,10 @@ class Masker:
     ) -> None:
         self.ontology = ontology
         self.table = table
+        #: The coarser names of each code (``rules/coarser.json``), as compiled.
+        self.coarser = coarser or {}
         rules_dir = ontology.rules.rules_dir if ontology is not None else None
-        self._automaton = _compile(table, fragments or {}, coarser or {}, rules_dir)
+        self._automaton = _compile(table, fragments or {}, self.coarser, rules_dir)
         self._fragments = fragments or {}
         self._last: tuple[tuple[str, Scope], tuple[Normalized, list[Match]]] | None = None
 
@@ -191,20 +193,24 @@ class Masker:
         key = f"{ontology.cache_key}-{MASKER_FORMAT}" if ontology.cache_key else None
         if cache and key:
             parts = read_cached("masker", key, tuple)
-            if parts is not None and len(parts) == 2:
+            if parts is not None and len(parts) == 3:
                 return cls._from_parts(ontology, *parts)
         fragments = distinctive_fragments(ontology, ontology.rules.rules_dir)
         masker = cls(ontology.aliases, ontology, fragments, coarser_names(ontology, rules_dir))
         if cache and key:  # only the compiled parts: the ontology has a cache of its own
-            write_cached("masker", key, (masker._automaton, masker._fragments))
+            write_cached("masker", key, (masker._automaton, masker._fragments, masker.coarser))
         return masker
 
     @classmethod
     def _from_parts(
-        cls, ontology: Ontology, automaton: Any, fragments: dict[str, Fragment]
+        cls,
+        ontology: Ontology,
+        automaton: Any,
+        fragments: dict[str, Fragment],
+        coarser: dict[int, tuple[Coarser, ...]],
     ) -> Masker:
         masker = cls.__new__(cls)
-        masker.ontology, masker.table = ontology, ontology.aliases
+        masker.ontology, masker.table, masker.coarser = ontology, ontology.aliases, coarser
         masker._automaton, masker._fragments, masker._last = automaton, fragments, None
         return masker
 
