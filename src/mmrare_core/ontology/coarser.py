@@ -147,9 +147,11 @@ def _derived(name: str, rules: CoarserRules) -> Iterator[tuple[str, str]]:
         head = rules.head(base)
         if head is not None:
             yield head, rules.head_id
-            for ending, adjective in rules.adjectives:
-                if head.endswith(ending):
-                    yield head[: -len(ending)] + adjective, rules.adjective_id
+        word = head or (base if " " not in base and "-" not in base else "")
+        for ending, adjective in rules.adjectives:
+            if word.endswith(ending) and len(word) > len(ending) + 3:
+                yield word[: -len(ending)] + adjective, rules.adjective_id
+                break
         words = base.split()
         if words and (words[-1] in rules.generic or words[-1] in rules.feature_heads):
             words = words[:-1]  # "stroma-neuroma syndrome": the parts are before the head
