@@ -90,6 +90,7 @@ class TokenAutomaton:
             self._automaton.add_word(key, (len(key), frozenset(e.code for e in ordered), ordered))
         self._automaton.make_automaton()
         self._orders = self._order_names(names)
+        self._stems: dict[str, tuple[tuple[str, str], ...]] = {}  # sub-token -> stems (cache)
         self._codes: dict[str, str] = {}  # sub-token -> its characters (a cache)
         self._separators: dict[str, str] = {}
 
@@ -105,6 +106,7 @@ class TokenAutomaton:
         self.rules = token_rules(self.rules_dir)
         self._vocab, self._automaton = state["vocab"], state["automaton"]
         self._orders = state["orders"]
+        self._stems = {}
         self._codes, self._separators = {}, {}
 
     # -- keys
@@ -163,12 +165,9 @@ class TokenAutomaton:
         scanned = codes | fallback
         parts = token_parts(norm.text)
         known, seps = self._codes, self._separators
-        pieces = [
-            (known[p] if p in known else self._encode(p))
-            if i & 1
-            else (seps[p] if p in seps else self._separator(p))
-            for i, p in enumerate(parts)
-        ]
+        pieces = parts[:]  # separators at even places, sub-tokens at odd ones
+        pieces[1::2] = [known[p] if p in known else self._encode(p) for p in parts[1::2]]
+        pieces[0::2] = [seps[p] if p in seps else self._separator(p) for p in parts[0::2]]
         hits = [
             (end + 1 - length, end + 1, entries)
             for end, (length, key_codes, entries) in self._automaton.iter("".join(pieces))
@@ -195,11 +194,18 @@ class TokenAutomaton:
     ) -> Iterator[Candidate]:
         """Names of ``codes`` written in another order (``token_order``), their content
         tokens (or derived forms, ``token_derivation``) side by side with stop words only."""
-        names = [n for code in codes for n in self._orders.get(code, ())]
-        if not names:
+        greek = set(self.rules.greek.values())
+        names = [
+            n for code in codes for n in self._orders.get(code, ())
+            if all(stem in norm.text or stem in greek or stem.isdigit() for stem in n[0])
+        ]  # fmt: skip
+        if not names:  # a name in another order has all its stems in the text
             return
         wanted = {stem for stems, _, _ in names for stem in stems}
-        tokens = _order_tokens(self.rules, parts, wanted)
+        near = self._near(parts, wanted)
+        if not near:
+            return
+        tokens = _order_tokens(self.rules, parts, near, self._stems)
         where: dict[str, list[int]] = defaultdict(list)
         for index, (stem, _, _) in enumerate(tokens):
             if stem in wanted:
@@ -217,6 +223,25 @@ class TokenAutomaton:
                 derived = sorted(written) != sorted(content)
                 rule = "+".join((entry.rule_id, order_id, *([derivation_id] if derived else [])))
                 yield Candidate(lo, hi, entry._replace(rule_id=rule))
+
+    def _near(self, parts: list[str], wanted: set[str]) -> list[int]:
+        """Part indices of the sub-tokens within reach of one whose stem is ``wanted``."""
+        stems, subs = self._stems, parts[1::2]
+        relevant = set()
+        for sub in set(subs):
+            found = stems.get(sub)
+            if found is None:
+                found = stems[sub] = _sub_stems(self.rules, sub)
+            if any(stem in wanted for stem, _ in found):
+                relevant.add(sub)
+        if not relevant:
+            return []
+        reach = self.rules.order_tokens[1] + self.rules.max_stop_words
+        near: set[int] = set()
+        for index, sub in enumerate(subs):
+            if sub in relevant:
+                near.update(range(max(0, index - reach), min(len(subs), index + reach + 1)))
+        return [2 * k + 1 for k in sorted(near)]
 
     def _span(
         self,
@@ -265,16 +290,31 @@ class TokenAutomaton:
         return tuple(sorted(used))
 
 
-def _order_tokens(rules: Any, parts: list[str], wanted: set[str]) -> list[tuple[str, str, int]]:
-    """``(stem, token, part index)`` of every canonical token of a text, with ``("|", "|",
-    index)`` for a break; a stop word's stem is ``""``."""
+def _sub_stems(rules: Any, sub: str) -> tuple[tuple[str, str], ...]:
+    """``(stem, token)`` of a sub-token's canonical tokens; a stop word's stem is ``""``."""
+    return tuple(
+        ("" if token in rules.stop_words else rules.stem(token), token)
+        for token in rules.canonical(sub)[0]
+    )
+
+
+def _order_tokens(
+    rules: Any, parts: list[str], indices: list[int], stems: dict[str, Any]
+) -> list[tuple[str, str, int]]:
+    """``(stem, token, part index)`` of the canonical tokens of the sub-tokens at
+    ``indices`` (part indices, ascending), with ``("|", "|", index)`` for a break: a separator
+    that is no joiner, or a gap between the indices."""
     out: list[tuple[str, str, int]] = []
-    for index in range(1, len(parts), 2):
-        if index > 1 and not rules.is_joiner(parts[index - 1]):
+    previous = -1
+    for index in indices:
+        if out and (index != previous + 2 or not rules.is_joiner(parts[index - 1])):
             out.append((BREAK, BREAK, index))
-        for token in rules.canonical(parts[index])[0]:
-            stem = "" if token in rules.stop_words else rules.stem(token)
-            out.append((stem, token, index))
+        sub = parts[index]
+        found = stems.get(sub)
+        if found is None:
+            found = stems[sub] = _sub_stems(rules, sub)
+        out.extend((stem, token, index) for stem, token in found)
+        previous = index
     return out
 
 
