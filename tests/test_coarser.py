@@ -189,3 +189,16 @@ def test_over_masking_stays_low_on_real_texts() -> None:
                 if alias is not None and alias.case_sensitive:
                     assert not edit.original.islower(), edit
     assert words and masked / words <= 0.01, masked / words
+
+
+def test_no_coarser_name_is_an_acronym_or_a_short_word() -> None:
+    """Found in review: "Classic HIT" gave the coarser "hit", masked in "hit the ball"."""
+    release = _Release([Disorder(1, "Classic HIT", (), "Disease"),
+                        Disorder(2, "Juvenile ERA", (), "Disease"),
+                        Disorder(3, "Adult Still disease", (), "Disease")])  # fmt: skip
+    found = coarser_names(release)  # type: ignore[arg-type]
+    assert 1 not in found and 2 not in found
+    assert [c.form for c in found[3]] == ["still disease"]
+    from mmrare_core.rules.files import CACHED_RULE_FILES
+
+    assert "coarser.json" in CACHED_RULE_FILES  # the masker compiles them: part of its key

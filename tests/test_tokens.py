@@ -139,12 +139,14 @@ def test_another_word_order_is_masked_as_the_reference_says(
     picked += [w for w in content if w not in picked]
     written = f" {stop}".join(picked)
     masker = _masker(name)
-    text = f"We saw {written}. Then nothing."
+    text = f"A cyst. {written}, then nothing."  # after a break, before one
     result = masker.mask(text, [7], abbreviations=False)
     aliases = [RefAlias(a.form, a.code, a.case_sensitive) for a in masker.table]
     assert [(e.start, e.end, e.code) for e in result.edits] == reference_spans(text, aliases)
     stops = (len(picked) - 1) * len(stop.split())
-    if (picked != content or stop) and stops <= token_rules().max_stop_words:
+    rules = token_rules()
+    same_stem = rules.stem(content[0]) == rules.stem(words[0])
+    if (picked != content or stop) and stops <= rules.max_stop_words and same_stem:
         assert [e.original for e in result.edits] == [written], (name, written)
 
 
@@ -157,3 +159,12 @@ def test_word_order_needs_every_content_word_and_nothing_else() -> None:
         "A [DIAGNOSIS_MASKED]; cyst of the liver; the choledochus had a small cyst."
     )
     assert masked.edits[0].rule_id == "orphanet_name+token_order+token_derivation"
+
+
+def test_another_word_order_right_after_a_sentence_end() -> None:
+    """Found in review: a break gave its index to the next sub-token, so a reordered name
+    right after it was read as starting inside a sub-token."""
+    masker = _masker("Type II neurofibromatosis")
+    assert (
+        masker.mask("A cyst. Neurofibromatosis type 2.", [7]).text == "A cyst. [DIAGNOSIS_MASKED]."
+    )

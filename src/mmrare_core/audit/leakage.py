@@ -140,7 +140,7 @@ def residual_findings(
         if rules.runs(check, track):
             out.extend(func(field, text, masker, scope, rules))
     if reported and rules.runs("residual_abbreviation", track):
-        out.extend(_reported_short_forms(field, text, reported, out, rules))
+        out.extend(_reported_short_forms(field, text, reported, out, rules, masker))
     return out
 
 
@@ -183,13 +183,18 @@ def _short_forms(
 
 
 def _reported_short_forms(
-    field: str, text: str, reported: Sequence[str], found: Sequence[Finding], rules: AuditRules
+    field: str,
+    text: str,
+    reported: Sequence[str],
+    found: Sequence[Finding],
+    rules: AuditRules,
+    masker: Masker,
 ) -> list[Finding]:
     """Uses of the view's short forms that the in-text checks did not already report."""
     from mmrare_core.masking.short_forms import short_form_rules
     from mmrare_core.text.abbreviations import short_form_uses
 
-    rule = short_form_rules().reported
+    rule = short_form_rules(masker.ontology.rules.rules_dir if masker.ontology else None).reported
     seen = {f.span for f in found if f.check == "residual_abbreviation"}
     return [
         rules.finding(

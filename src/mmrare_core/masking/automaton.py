@@ -308,7 +308,7 @@ def _order_tokens(
     previous = -1
     for index in indices:
         if out and (index != previous + 2 or not rules.is_joiner(parts[index - 1])):
-            out.append((BREAK, BREAK, index))
+            out.append((BREAK, BREAK, -1))  # a break belongs to no sub-token
         sub = parts[index]
         found = stems.get(sub)
         if found is None:

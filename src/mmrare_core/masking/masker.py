@@ -55,7 +55,7 @@ __all__ = [
 
 MASK_TOKEN = "[DIAGNOSIS_MASKED]"
 #: Bump when the pickled automaton's layout changes.
-MASKER_FORMAT = 9
+MASKER_FORMAT = 10
 
 
 class MatchKind(IntEnum):

@@ -74,6 +74,7 @@ class CoarserRules:
     parent_id: str
     max_descendants: int
     max_codes: int
+    min_word_length: int
     findings: frozenset[str]
     finding_patterns: tuple[re.Pattern[str], ...]
 
@@ -132,6 +133,7 @@ def coarser_rules(rules_dir: str | Path | None = None) -> CoarserRules:
         parent_id=by_kind["parent"][0]["id"],
         max_descendants=int(by_kind["parent"][0]["max_descendants"]),
         max_codes=int(by_kind["policy"][0]["max_codes"]),
+        min_word_length=int(by_kind["policy"][0].get("min_word_length", 1)),
         findings=frozenset(normalize_text(w) for w in finding["words"]),
         finding_patterns=patterns,
     )
@@ -162,6 +164,19 @@ def _derived(name: str, rules: CoarserRules) -> Iterator[tuple[str, str]]:
                 yield part, rules.component_id
 
 
+def _capitals(word: str) -> bool:
+    """A word the release writes in capitals (two or more): an acronym inside a name."""
+    return sum(c.isupper() for c in word) >= 2
+
+
+def _usable(form: str, capitals: set[str], rules: CoarserRules) -> bool:
+    """No acronym of the name in it, and a one-word form long enough to be a name."""
+    words = re.findall(r"[^\W_]+", form)
+    if any(w in capitals for w in words):
+        return False
+    return len(words) > 1 or len(form) >= rules.min_word_length
+
+
 def coarser_names(
     ontology: Ontology, rules_dir: str | Path | None = None
 ) -> dict[int, tuple[Coarser, ...]]:
@@ -179,10 +194,13 @@ def coarser_names(
                 features.add(disorder.code)
         if disorder.is_group:
             continue
-        for folded in {normalize_text(n) for n in disorder.names if not is_acronym(n)}:
-            for form, rule_id in _derived(folded, rules):
+        for name in {n for n in disorder.names if not is_acronym(n)}:
+            capitals = {w.casefold() for w in re.findall(r"[^\W_]+", name) if _capitals(w)}
+            for form, rule_id in _derived(normalize_text(name), rules):
                 key = tokens.key(form)
-                if key and form not in folded_names:
+                if not _usable(form, capitals, rules) or form in folded_names:
+                    continue
+                if key:
                     derived[disorder.code].setdefault(form, rule_id)
                     sharing[key].add(disorder.code)
     out = {}

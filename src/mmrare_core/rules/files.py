@@ -37,7 +37,13 @@ __all__ = [
 #: The rule files the library reads, by file name.
 RULE_FILES = tuple(SCHEMAS)
 #: The rule files that cached objects (the alias table, the masker) depend on: the cache key.
-CACHED_RULE_FILES = ("alias_rules.json", "specificity.json", "fragments.json", "tokens.json")
+CACHED_RULE_FILES = (
+    "alias_rules.json",
+    "specificity.json",
+    "fragments.json",
+    "tokens.json",
+    "coarser.json",
+)
 
 _SCHEMA_VERSION = 1
 _COMMON_KEYS = frozenset({"id", "kind", "description"})

@@ -91,7 +91,7 @@ SCHEMAS: dict[str, FileSchema] = {
             "component": ("separators", "feature_heads"),
             "adjective": ("pairs",),
             "parent": ("max_descendants",),
-            "policy": ("max_codes",),
+            "policy": ("max_codes", "min_word_length"),
             "finding": ("words", "patterns"),
         },
         _ANY,
