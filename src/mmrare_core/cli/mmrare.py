@@ -80,7 +80,11 @@ def _mask_parser(commands: Any) -> None:
     mask.add_argument("--orpha", action="append", default=[], metavar="CODE", help="target code")
     mask.add_argument("--jsonl", metavar="FILE", help="batch input ('-' for stdin)")
     mask.add_argument("--token", default=None, help="replacement (default [DIAGNOSIS_MASKED])")
-    mask.add_argument("--fragments", action="store_true", help="also mask distinctive fragments")
+    mask.add_argument(
+        "--fragments",
+        action="store_true",
+        help="strict (T1/T4) masking: also distinctive fragments and specific coarser names",
+    )
     mask.add_argument(
         "--no-abbreviations", action="store_true", help="do not mask defined short forms"
     )

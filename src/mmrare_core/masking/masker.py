@@ -1,10 +1,12 @@
 """Layer 2: mask the primary diagnosis and every alias of it with ``[DIAGNOSIS_MASKED]``.
 
-One Aho-Corasick automaton over the whole release's alias table serves every target: a scan
-of the normalized text keeps the matches whose code is in the target's scope, checks word
-boundaries (letters, digits and marks are word characters), checks the capitals of
-case-sensitive aliases (acronyms) on the source text, and picks leftmost-longest spans.
-Masks land on the original characters through the normalization's offset map.
+One token automaton over the whole release (:mod:`mmrare_core.masking.automaton`: names,
+distinctive fragments and coarser names as canonical token keys, ``rules/tokens.json``) serves
+every target: one scan of the normalized text keeps the matches whose code is in the target's
+scope (or, for coarser names, its nearest groups), checks word boundaries and the capitals of
+case-sensitive names, and picks leftmost-longest spans; an alias beats a fragment, a fragment
+a coarser name. Each match names the alias rule and the token rules it used. Masks land on
+the original characters through the normalization's offset map.
 
 Nested names: only the target's aliases take part in the choice of spans, so a longer name of
 another disorder never shields a target alias. In "Dyskeratosis congenita with bilateral
@@ -91,7 +93,8 @@ class MaskConfig:
     """How Layer 2 masks: the token, strict fragments, the short forms a report defines."""
 
     token: str = MASK_TOKEN
-    #: Also mask distinctive fragments of the names (strict views: T1, T4).
+    #: Also mask distinctive fragments of the names (strict views: T1, T4); with it, the
+    #: specific coarser names too unless ``coarser`` says otherwise.
     fragments: bool = False
     #: Mask the short forms the report defines for a masked name, wherever they are used.
     abbreviations: bool = True
