@@ -168,3 +168,9 @@ def test_another_word_order_right_after_a_sentence_end() -> None:
     assert (
         masker.mask("A cyst. Neurofibromatosis type 2.", [7]).text == "A cyst. [DIAGNOSIS_MASKED]."
     )
+
+
+def test_another_word_order_at_the_very_end_of_a_text() -> None:
+    """Found by hypothesis: the last sub-token of a text stands on a word boundary."""
+    masker = _masker("Type II neurofibromatosis")
+    assert masker.mask("Neurofibromatosis type 2", [7]).text == "[DIAGNOSIS_MASKED]"

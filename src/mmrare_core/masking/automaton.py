@@ -356,7 +356,9 @@ def _bounded(parts: list[str], first: int, last: int) -> bool:
     """Whether sub-tokens ``first`` to ``last`` (part indices) stand on word boundaries."""
     if first > 1 and parts[first - 1] == "":
         return False
-    return last + 1 >= len(parts) or parts[last + 1] != "" or parts[last + 2 : last + 3] == ["'s"]
+    if last + 2 >= len(parts):  # the last sub-token of the text
+        return True
+    return parts[last + 1] != "" or parts[last + 2] == "'s"
 
 
 def _joints(text: str) -> list[str]:
