@@ -40,6 +40,8 @@ def _code(index: int) -> str:
 _UNKNOWN, _BREAK = _code(0), _code(1)
 _CITATION = re.compile(r"[0-9]{1,3}(?:[,-][0-9]{1,3})*(?=$|[\s)\].;:]|,\s)")
 _EXACT_JOIN = "\x1f"
+#: Up to this many codes in scope, names in another order are picked by substring tests.
+_FEW_CODES = 64
 
 
 class Entry(NamedTuple):
@@ -90,7 +92,10 @@ class TokenAutomaton:
             self._automaton.add_word(key, (len(key), frozenset(e.code for e in ordered), ordered))
         self._automaton.make_automaton()
         self._orders = self._order_names(names)
+        self._order_index = _index_by_longest_stem(self._orders)
         self._stems: dict[str, tuple[tuple[str, str], ...]] = {}  # sub-token -> stems (cache)
+        self._stem_sets: dict[str, frozenset[str]] = {}
+        self._greek = frozenset(self.rules.greek.values())
         self._codes: dict[str, str] = {}  # sub-token -> its characters (a cache)
         self._separators: dict[str, str] = {}
 
@@ -106,6 +111,8 @@ class TokenAutomaton:
         self.rules = token_rules(self.rules_dir)
         self._vocab, self._automaton = state["vocab"], state["automaton"]
         self._orders = state["orders"]
+        self._order_index = _index_by_longest_stem(self._orders)
+        self._stem_sets, self._greek = {}, frozenset(self.rules.greek.values())
         self._stems = {}
         self._codes, self._separators = {}, {}
 
@@ -194,11 +201,20 @@ class TokenAutomaton:
     ) -> Iterator[Candidate]:
         """Names of ``codes`` written in another order (``token_order``), their content
         tokens (or derived forms, ``token_derivation``) side by side with stop words only."""
-        greek = set(self.rules.greek.values())
-        names = [
-            n for code in codes for n in self._orders.get(code, ())
-            if all(stem in norm.text or stem in greek or stem.isdigit() for stem in n[0])
-        ]  # fmt: skip
+        if len(codes) <= _FEW_CODES:  # a few names: is each stem anywhere in the text?
+            names = [
+                n for code in codes for n in self._orders.get(code, ())
+                if all(stem in norm.text or not stem.isalpha() or stem in self._greek
+                       for stem in n[0])
+            ]  # fmt: skip
+        else:  # many names: the text's stems pick them through the index
+            present = self._present_stems(parts)
+            names = [
+                name
+                for stem in present & self._order_index.keys()
+                for code, name in self._order_index[stem]
+                if code in codes and present.issuperset(name[0])
+            ]
         if not names:  # a name in another order has all its stems in the text
             return
         wanted = {stem for stems, _, _ in names for stem in stems}
@@ -223,6 +239,20 @@ class TokenAutomaton:
                 derived = sorted(written) != sorted(content)
                 rule = "+".join((entry.rule_id, order_id, *([derivation_id] if derived else [])))
                 yield Candidate(lo, hi, entry._replace(rule_id=rule))
+
+    def _present_stems(self, parts: list[str]) -> set[str]:
+        """The stems of the text's sub-tokens (stop words aside)."""
+        known = self._stem_sets
+        return set().union(
+            *[known[s] if s in known else self._stem_set(s) for s in set(parts[1::2])]
+        )
+
+    def _stem_set(self, sub: str) -> frozenset[str]:
+        found = self._stems.get(sub)
+        if found is None:
+            found = self._stems[sub] = _sub_stems(self.rules, sub)
+        stems = self._stem_sets[sub] = frozenset(stem for stem, _ in found if stem)
+        return stems
 
     def _near(self, parts: list[str], wanted: set[str]) -> list[int]:
         """Part indices of the sub-tokens within reach of one whose stem is ``wanted``."""
@@ -288,6 +318,17 @@ class TokenAutomaton:
         if _joints(mine) != _joints(theirs) or not used:
             used.add(self.rules.ids["joiner"])
         return tuple(sorted(used))
+
+
+def _index_by_longest_stem(
+    orders: dict[int, list[tuple[tuple[str, ...], tuple[str, ...], Entry]]],
+) -> dict[str, list[tuple[int, tuple[tuple[str, ...], tuple[str, ...], Entry]]]]:
+    """The names that may change order, by their longest stem (the likeliest to be rare)."""
+    index: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+    for code, names in orders.items():
+        for name in names:
+            index[max(name[0], key=len)].append((code, name))
+    return dict(index)
 
 
 def _sub_stems(rules: Any, sub: str) -> tuple[tuple[str, str], ...]:

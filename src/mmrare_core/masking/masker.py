@@ -304,7 +304,8 @@ class Masker:
             or (fragments and m.kind == FRAGMENT)
             or (coarser and m.kind == COARSER and not m.finding and m.shared <= limit)
         ]  # fmt: skip
-        return [self._sourced(norm, m) for m in leftmost_longest(wanted, lambda m: m.kind)]
+        chosen = leftmost_longest(wanted, lambda m: (m.kind, m.code))  # ties: kind, lowest code
+        return [self._sourced(norm, m) for m in chosen]
 
     def coarser_left(
         self, text: str, scope: Scope | int | str | Iterable[int | str]

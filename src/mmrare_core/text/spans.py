@@ -4,7 +4,7 @@ edits into a text that every layer uses."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 __all__ = ["Replacement", "apply_edits", "leftmost_longest"]
 
@@ -26,7 +26,7 @@ class Replacement(_Span, Protocol):
 S = TypeVar("S", bound=_Span)
 
 
-def leftmost_longest(spans: Iterable[S], tie: Callable[[S], int] = lambda s: 0) -> list[S]:
+def leftmost_longest(spans: Iterable[S], tie: Callable[[S], Any] = lambda s: 0) -> list[S]:
     """Non-overlapping spans, leftmost first, the longest at each start (``tie`` breaks ties,
     lowest first), in text order.
 
