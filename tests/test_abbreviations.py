@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmrare_core.errors import MMRareError
@@ -601,3 +601,20 @@ def test_scispacy_baseline(text: str, scispacy_finds: bool) -> None:
         assert [(a.short, a.long) for a in theirs] == [(ours[0].short, ours[0].long)]
     else:
         assert theirs == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["ALD", "X-ALD", "AL", "NPC1", "D", "DKC", "ALDs", " ", "-", "_",
+                              "s", "x", "(", ")", "H"]), max_size=20),
+    st.lists(st.sampled_from(["ALD", "X-ALD", "AL", "NPC1", "D", "DKC", "H"]), max_size=4),
+)  # fmt: skip
+def test_one_scan_for_many_short_forms_equals_one_scan_each(
+    pieces: list[str], shorts: list[str]
+) -> None:
+    from mmrare_core.text.abbreviations import short_forms_uses
+
+    text = "".join(pieces)
+    assert short_forms_uses(text, shorts) == {
+        s: short_form_uses(text, s) for s in sorted(set(shorts))
+    }

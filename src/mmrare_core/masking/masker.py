@@ -392,10 +392,11 @@ class Masker:
                 found = self.find(definitions, scope)
                 for short, why in _defined_short_forms(definitions, found, rules).items():
                     defined.setdefault(short, why)
+            uses = _short_forms_uses(text, defined)  # one scan for them all
             extra = [
                 Match(s, e, short, code, rule, SHORT_FORM)
                 for short, (code, rule) in defined.items()
-                for s, e in _short_form_uses(text, short)
+                for s, e in uses[short]
             ]
             short_forms = tuple(sorted(defined))
             spans = leftmost_longest([*spans, *extra], lambda s: s.kind)  # an alias wins a tie
@@ -494,10 +495,10 @@ def _defined_short_forms(
     return {short: (aliases[i].code, rule) for short, (i, rule) in tied.items()}
 
 
-def _short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
-    from mmrare_core.text.abbreviations import short_form_uses
+def _short_forms_uses(text: str, shorts: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+    from mmrare_core.text.abbreviations import short_forms_uses
 
-    return short_form_uses(text, short)
+    return short_forms_uses(text, shorts)
 
 
 # --------------------------------------------------------------------------- batches

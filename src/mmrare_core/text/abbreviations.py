@@ -68,7 +68,7 @@ from __future__ import annotations
 import re
 import warnings
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -82,6 +82,7 @@ __all__ = [
     "find_abbreviations",
     "find_abbreviations_scispacy",
     "short_form_uses",
+    "short_forms_uses",
 ]
 
 Direction = Literal["forward", "reversed"]
@@ -183,20 +184,51 @@ def short_form_uses(text: str, short: str) -> list[tuple[int, int]]:
     """
     if not short:
         raise ValueError("short_form_uses() needs a non-empty short form")
-    check_before = is_word_char(short[0])
-    check_after = is_word_char(short[-1])
-    plural = _plural_ok(short)
     uses: list[tuple[int, int]] = []
     start = text.find(short)
     while start != -1:
-        end = start + len(short)
-        if not (check_before and start and is_word_char(text[start - 1])):
-            if plural and text.startswith("s", end) and not _word_at(text, end + 1):
-                uses.append((start, end + 1))
-            elif not (check_after and _word_at(text, end)):
-                uses.append((start, end))
+        use = _use_at(text, short, start)
+        if use is not None:
+            uses.append(use)
         start = text.find(short, start + 1)
     return uses
+
+
+def short_forms_uses(text: str, shorts: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+    """:func:`short_form_uses` of several short forms in one scan of ``text`` (linear in the
+    text whatever their number).
+
+    >>> short_forms_uses("X-ALD or ALD; X-ALDs", ["ALD", "X-ALD"])
+    {'ALD': [(2, 5), (9, 12), (16, 20)], 'X-ALD': [(0, 5), (14, 20)]}
+    """
+    wanted = sorted({s for s in shorts if s}, key=lambda s: (-len(s), s))
+    uses: dict[str, list[tuple[int, int]]] = {s: [] for s in sorted(wanted)}
+    if not wanted:
+        return uses
+    by_first: dict[str, list[str]] = {}
+    for short in wanted:
+        by_first.setdefault(short[0], []).append(short)
+    starts = re.compile("(?=[" + "".join(re.escape(c) for c in sorted(by_first)) + "])")
+    for found in starts.finditer(text):
+        start = found.start()
+        for short in by_first[text[start]]:
+            if text.startswith(short, start):
+                use = _use_at(text, short, start)
+                if use is not None:
+                    uses[short].append(use)
+    return uses
+
+
+def _use_at(text: str, short: str, start: int) -> tuple[int, int] | None:
+    """The use of ``short`` that starts at ``start``, if it is a whole token there."""
+    end = start + len(short)
+    if is_word_char(short[0]) and start and is_word_char(text[start - 1]):
+        return None
+    if _plural_ok(short) and text.startswith("s", end) and not _word_at(text, end + 1):
+        return start, end + 1
+    if is_word_char(short[-1]) and _word_at(text, end):
+        return None
+    return start, end
 
 
 def _word_at(text: str, i: int) -> bool:
