@@ -202,3 +202,19 @@ def test_no_coarser_name_is_an_acronym_or_a_short_word() -> None:
     from mmrare_core.rules.files import CACHED_RULE_FILES
 
     assert "coarser.json" in CACHED_RULE_FILES  # the masker compiles them: part of its key
+
+
+@pytest.mark.realdata
+def test_the_audit_warns_about_a_coarser_name_once_and_not_inside_a_name() -> None:
+    from mmrare_core.audit.run import AuditContext, audit_item
+    from mmrare_core.ontology import load
+
+    from .conftest import PACKETS, require
+
+    require(PACKETS)
+    masker = Masker.from_ontology(load(PACKETS))
+    context = "Infective endocarditis was treated; endocarditis again."
+    item = {"question": "Q?", "context": context, "answer": "x", "orpha_code": "ORPHA:570762",
+            "track": "T1"}  # fmt: skip
+    found = [(f.check, f.span) for f in audit_item(item, AuditContext(masker)).findings]
+    assert found == [("residual_alias", (0, 22)), ("residual_coarser", (36, 48))]

@@ -297,7 +297,9 @@ def _coarser_names(
     field: str, text: str, masker: Masker, scope: Scope, rules: AuditRules
 ) -> list[Finding]:
     """Coarser names of the diagnosis (a name minus qualifiers, a head, a part, a nearest
-    group): each with its rule and how many disorders of the release share it."""
+    group): each with its rule and how many disorders of the release share it; not those
+    inside a name the alias check already reports."""
+    names = [(m.start, m.end) for m in masker.find(text, scope)]
     return [
         rules.finding(
             "residual_coarser",
@@ -309,6 +311,7 @@ def _coarser_names(
             span=(m.start, m.end),
         )
         for m in masker.coarser_left(text, scope)
+        if not any(lo <= m.start and m.end <= hi for lo, hi in names)
     ]
 
 
