@@ -159,6 +159,8 @@ def test_word_order_needs_every_content_word_and_nothing_else() -> None:
         "A [DIAGNOSIS_MASKED]; cyst of the liver; the choledochus had a small cyst."
     )
     assert masked.edits[0].rule_id == "orphanet_name+token_order+token_derivation"
+    plural = masker.mask("Cysts of the choledochus.", [7]).edits[0].rule_id
+    assert plural == "orphanet_name+token_order+token_derivation+token_plural"
 
 
 def test_another_word_order_right_after_a_sentence_end() -> None:

@@ -355,8 +355,9 @@ class Masker:
         start, end = norm.source_span(match.start, match.end)
         keep_case = match.kind == ALIAS and match.form.isupper()
         used = self._automaton.rules_used(norm.source[start:end], match.form, keep_case)
-        if self._automaton.rules.ids["order"] in match.rule_id.split("+"):
-            used = ()  # another word order: the candidate named its rules
+        ids, named = self._automaton.rules.ids, match.rule_id.split("+")
+        if ids["order"] in named:  # another word order: its joints differ by construction
+            used = tuple(r for r in used if r != ids["joiner"] and r not in named)
         return replace(match, start=start, end=end, rule_id="+".join((match.rule_id, *used)))
 
     # -- masking
