@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -321,16 +322,13 @@ def _initialisms(
     """Initialisms of the scope's names and coarser names ("PCD"), derived by the alias
     rules and matched case-sensitively, that the alias table does not list: a use is a
     warning, a reject where the text defines it (``initialism_defined``)."""
-    from mmrare_core.text.abbreviations import find_abbreviations, short_form_uses
+    from mmrare_core.text.abbreviations import find_abbreviations, short_forms_uses
 
-    ontology = masker.ontology
-    if ontology is None or not text:
+    letters = _scope_initialisms(masker, scope) if text else ()
+    if not letters:
         return []
-    names = [n for code in scope.codes for n in ontology.get(code).names]
-    names += [c.form for code in scope.codes for c in masker.coarser.get(code, ())]
-    listed = {a.form for code in scope.codes for a in ontology.aliases.for_code(code)}
-    letters = {i for name in names for i in ontology.rules.initialisms(name)} - listed
-    defined = {a.short for a in find_abbreviations(text)} if letters else set()
+    defined = {a.short for a in find_abbreviations(text)}
+    uses = short_forms_uses(text, letters)  # one scan for them all
     return [
         rules.finding(
             "residual_initialism",
@@ -340,9 +338,22 @@ def _initialisms(
             field=field,
             span=span,
         )
-        for short in sorted(letters)
-        for span in short_form_uses(text, short)
+        for short in letters
+        for span in uses[short]
     ]
+
+
+@lru_cache(maxsize=64)
+def _scope_initialisms(masker: Masker, scope: Scope) -> tuple[str, ...]:
+    """The initialisms of a scope's names and coarser names that its aliases do not list,
+    derived once per scope (an item's fields share it)."""
+    ontology = masker.ontology
+    if ontology is None:
+        return ()
+    names = [n for code in scope.codes for n in ontology.get(code).names]
+    names += [c.form for code in scope.codes for c in masker.coarser.get(code, ())]
+    listed = {a.form for code in scope.codes for a in ontology.aliases.for_code(code)}
+    return tuple(sorted({i for name in names for i in ontology.rules.initialisms(name)} - listed))
 
 
 def _codes_in_text(

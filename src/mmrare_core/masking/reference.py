@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["RefAlias", "reference_fold", "reference_spans"]
@@ -224,6 +225,7 @@ def _exact(written: str) -> tuple[str, ...]:
     return tuple(t for t, _ in _slots(_subs(folded, True), True))
 
 
+@lru_cache(maxsize=1)
 def _token_data() -> dict[str, Any]:
     from mmrare_core.rules.files import read_rule_file
 
