@@ -182,6 +182,9 @@ def test_over_masking_stays_low_on_real_texts() -> None:
             words += len(tokens)
             masked += sum(any(a < e and s < b for a, b in spans) for s, e in tokens)
             assert all(e.rule_id for e in result.edits)
+            recorded = result.to_dict()["scope"]  # the scope is recorded (DESIGN.md, Decisions)
+            explained = {*map(str, recorded["codes"]), *recorded["groups"]}
+            assert {str(e.code) for e in result.edits} <= explained
             for edit in result.edits:
                 alias = next(
                     (a for a in masker.table.for_code(edit.code) if a.form == edit.alias), None

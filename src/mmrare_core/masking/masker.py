@@ -120,6 +120,16 @@ class Scope:
     def __contains__(self, code: object) -> bool:
         return code in self.codes
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: targets, codes, why each code is in, and the nearest groups (with their
+        numbers of descendants) whose names count as coarser names."""
+        return {
+            "targets": list(self.targets),
+            "codes": list(self.codes),
+            "reasons": {str(c): r for c, r in self.reasons},
+            "groups": {str(c): n for c, n in self.groups},
+        }
+
     @property
     def scanned(self) -> frozenset[int]:
         """Every code whose names a scan looks for: the scope and its nearest groups."""
@@ -140,11 +150,7 @@ class MaskResult:
         return {
             "masked": self.text,
             "edits": [asdict(e) for e in self.edits],
-            "scope": {
-                "targets": list(self.scope.targets),
-                "codes": list(self.scope.codes),
-                "reasons": {str(c): r for c, r in self.scope.reasons},
-            },
+            "scope": self.scope.to_dict(),
             "abbreviations": list(self.abbreviations),
         }
 

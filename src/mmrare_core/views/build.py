@@ -308,11 +308,7 @@ class _Audit:
                 for e in local
             ]  # fmt: skip
             blocks.append(replace(block, text=apply_edits(block.text, local)))
-        self.record["scope"] = {
-            "targets": list(result.scope.targets),
-            "codes": list(result.scope.codes),
-            "reasons": {str(c): r for c, r in result.scope.reasons},
-        }
+        self.record["scope"] = result.scope.to_dict()
         self.record["layer2"] = {
             "token": token,
             "fragments": strict,
